@@ -1,0 +1,52 @@
+/**
+ * Object ids and the hash behind them. Ids are lowercase hex strings whose
+ * length comes from the {@link HashAlgorithm}, never from a constant elsewhere,
+ * so that SHA-256 repositories can be added without touching the codecs.
+ */
+import { Sha1 } from "./sha1.js";
+
+/** A streaming hash. */
+export interface Hasher {
+  update(data: Uint8Array): this;
+  digest(): Uint8Array;
+}
+
+/** A hash function and the shape of the ids it makes. */
+export interface HashAlgorithm {
+  /** Name as in git's `extensions.objectformat`. */
+  readonly name: string;
+  /** Raw id length in bytes (20 for SHA-1). */
+  readonly size: number;
+  create(): Hasher;
+}
+
+/** Pure TypeScript SHA-1: runs in every runtime. */
+export const sha1: HashAlgorithm = { name: "sha1", size: 20, create: () => new Sha1() };
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** Lowercase hex of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
+  return s;
+}
+
+/** Raw bytes of a hex string (its length must be even and all digits hex; checked by the caller). */
+export function fromHex(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >>> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
+  return out;
+}
+
+const HEX_RE = /^[0-9a-f]+$/;
+
+/** Whether `s` is a full lowercase hex id for `algo`. */
+export function isId(s: string, algo: HashAlgorithm): boolean {
+  return s.length === algo.size * 2 && HEX_RE.test(s);
+}
+
+/** The all-zero id (meaning "no object" in reflogs and ref updates). */
+export function zeroId(algo: HashAlgorithm): string {
+  return "0".repeat(algo.size * 2);
+}

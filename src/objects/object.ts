@@ -1,0 +1,57 @@
+/**
+ * The canonical object form `<type> SP <size> NUL <payload>` and object ids.
+ */
+import { CorruptObjectError } from "../errors.js";
+import { toHex, type HashAlgorithm } from "./hash.js";
+
+export type ObjectType = "blob" | "tree" | "commit" | "tag";
+
+/** An object's type and payload (without the canonical header). */
+export interface GitObject {
+  readonly type: ObjectType;
+  readonly data: Uint8Array;
+}
+
+const TYPES: ReadonlySet<string> = new Set(["blob", "tree", "commit", "tag"]);
+
+export function isObjectType(s: string): s is ObjectType {
+  return TYPES.has(s);
+}
+
+const encoder = new TextEncoder();
+
+/** `"<type> <size>\0"` as bytes. */
+export function encodeHeader(type: ObjectType, size: number): Uint8Array {
+  return encoder.encode(`${type} ${size}\0`);
+}
+
+/** The id of an object: the hash of its canonical form. */
+export function hashObject(algo: HashAlgorithm, type: ObjectType, data: Uint8Array): string {
+  return toHex(algo.create().update(encodeHeader(type, data.length)).update(data).digest());
+}
+
+/** Longest header git can produce: "commit " + 20 digits + NUL. */
+export const MAX_HEADER = 32;
+
+/**
+ * Parse the canonical header at the start of `bytes` by git's rules.
+ * `where` names the object or file for the error message.
+ */
+export function decodeHeader(bytes: Uint8Array, where: string): { type: ObjectType; size: number; headerLength: number } {
+  const sp = bytes.indexOf(0x20);
+  if (sp < 0 || sp > 6) throw new CorruptObjectError(`${where}: malformed object header`);
+  const type = String.fromCharCode(...bytes.subarray(0, sp));
+  if (!isObjectType(type)) throw new CorruptObjectError(`${where}: unknown object type ${JSON.stringify(type)}`);
+  let size = 0;
+  let i = sp + 1;
+  const start = i;
+  for (; i < bytes.length && bytes[i] !== 0; i++) {
+    const c = bytes[i]! - 0x30;
+    if (c < 0 || c > 9 || i - start >= 16) throw new CorruptObjectError(`${where}: malformed object size`);
+    size = size * 10 + c;
+  }
+  if (i >= bytes.length || i === start || (bytes[start] === 0x30 && i - start > 1)) {
+    throw new CorruptObjectError(`${where}: malformed object size`);
+  }
+  return { type, size, headerLength: i + 1 };
+}

@@ -1,0 +1,142 @@
+/**
+ * The object database: packs first (their indexes are in memory), then loose
+ * files; on a miss the pack directory is rescanned once, since git may have
+ * repacked behind our back. Every object returned is checked against its id.
+ */
+import { CorruptObjectError } from "../errors.js";
+import type { Storage } from "../storage/storage.js";
+import { isId } from "./hash.js";
+import { LooseStore } from "./loose.js";
+import { Lru } from "./lru.js";
+import { hashObject, type GitObject, type ObjectType } from "./object.js";
+import { PackFile } from "./pack-file.js";
+import type { Platform } from "./platform.js";
+
+export interface ObjectDatabaseOptions {
+  /** Bytes of inflated delta bases kept for reuse (default 32 MiB). */
+  readonly cacheBytes?: number;
+}
+
+export class ObjectDatabase {
+  readonly loose: LooseStore;
+  #packs: PackFile[] = [];
+  #scanned = false;
+  readonly #deltaCache: Lru<string, GitObject>;
+  // Loose files written since the last flush, for the durability barrier.
+  #unflushed: string[] = [];
+  // Ids known to exist, so repeated writes of the same content cost nothing.
+  readonly #known = new Lru<string, true>(100_000);
+
+  constructor(
+    readonly storage: Storage,
+    readonly platform: Platform,
+    options: ObjectDatabaseOptions = {},
+  ) {
+    this.loose = new LooseStore(storage, platform);
+    this.#deltaCache = new Lru(options.cacheBytes ?? 32 * 1024 * 1024);
+  }
+
+  /** The id `data` would have as an object of `type`. */
+  hash(type: ObjectType, data: Uint8Array): string {
+    return hashObject(this.platform.hash, type, data);
+  }
+
+  /** Re-read `objects/pack/`: open new packs, forget removed ones. */
+  async rescan(): Promise<void> {
+    const entries = (await this.storage.list("objects/pack")) ?? [];
+    const bases = new Set(entries.filter((e) => e.name.endsWith(".idx") && e.name.startsWith("pack-")).map((e) => `objects/pack/${e.name.slice(0, -4)}`));
+    const kept = this.#packs.filter((p) => bases.has(p.path.slice(0, -5)));
+    const have = new Set(kept.map((p) => p.path.slice(0, -5)));
+    for (const base of [...bases].sort()) {
+      if (have.has(base)) continue;
+      const pack = await PackFile.open(this.storage, this.platform, base, this.#deltaCache);
+      if (pack) kept.push(pack);
+    }
+    this.#packs = kept;
+    this.#scanned = true;
+  }
+
+  async #ensureScanned(): Promise<void> {
+    if (!this.#scanned) await this.rescan();
+  }
+
+  /** Whether the object exists (packs as last scanned, then loose). */
+  async has(id: string): Promise<boolean> {
+    if (this.#known.get(id)) return true;
+    await this.#ensureScanned();
+    if (this.#packs.some((p) => p.has(id)) || (await this.loose.has(id))) {
+      this.#known.set(id, true);
+      return true;
+    }
+    return false;
+  }
+
+  /** The object, checked against its id, or `undefined` when absent. */
+  async find(id: string): Promise<GitObject | undefined> {
+    if (!isId(id, this.platform.hash)) throw new CorruptObjectError(`malformed object id ${JSON.stringify(id)}`);
+    await this.#ensureScanned();
+    let obj = await this.#findOnce(id);
+    if (!obj) {
+      await this.rescan();
+      obj = await this.#findOnce(id);
+    }
+    if (obj) {
+      const actual = this.hash(obj.type, obj.data);
+      if (actual !== id) throw new CorruptObjectError(`object ${id} is damaged: its content hashes to ${actual}`);
+    }
+    return obj;
+  }
+
+  async #findOnce(id: string): Promise<GitObject | undefined> {
+    for (const p of this.#packs) {
+      const obj = await p.find(id);
+      if (obj) return obj;
+    }
+    return this.loose.find(id);
+  }
+
+  /** The object; a missing one is corruption (something referenced it). */
+  async read(id: string, expectedType?: ObjectType): Promise<GitObject> {
+    const obj = await this.find(id);
+    if (!obj) throw new CorruptObjectError(`object ${id} is missing`);
+    if (expectedType && obj.type !== expectedType) throw new CorruptObjectError(`object ${id} is a ${obj.type}, expected a ${expectedType}`);
+    return obj;
+  }
+
+  /** Store an object (once: existing objects are not rewritten); resolves to its id. */
+  async write(type: ObjectType, data: Uint8Array): Promise<string> {
+    const id = this.hash(type, data);
+    if (!(await this.has(id))) {
+      this.#unflushed.push(await this.loose.write(id, type, data));
+      this.#known.set(id, true);
+    }
+    return id;
+  }
+
+  /** Full ids starting with `prefix` (lowercase hex), from packs and loose files. */
+  async findByPrefix(prefix: string): Promise<string[]> {
+    await this.rescan();
+    const found = new Set<string>();
+    for (const p of this.#packs) for (const i of p.index.findPrefix(prefix)) found.add(p.index.id(i));
+    if (prefix.length >= 2) {
+      const dir = `objects/${prefix.slice(0, 2)}`;
+      for (const e of (await this.storage.list(dir)) ?? []) {
+        const id = prefix.slice(0, 2) + e.name;
+        if (!e.isDirectory && id.startsWith(prefix) && isId(id, this.platform.hash)) found.add(id);
+      }
+    }
+    return [...found].sort();
+  }
+
+  /** Flush every object written since the last flush (one barrier for all). */
+  async flush(): Promise<void> {
+    const paths = this.#unflushed;
+    this.#unflushed = [];
+    if (paths.length > 0 && this.storage.sync) await this.storage.sync(paths);
+  }
+
+  /** The packs currently open. */
+  get packs(): readonly PackFile[] {
+    return this.#packs;
+  }
+}

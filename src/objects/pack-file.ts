@@ -1,0 +1,133 @@
+/**
+ * Reading objects out of one `.pack` through its `.idx`, by byte range, with
+ * delta chains resolved iteratively and recently resolved bases cached.
+ */
+import { CorruptObjectError } from "../errors.js";
+import type { Storage } from "../storage/storage.js";
+import { toHex } from "./hash.js";
+import { applyDelta } from "./delta.js";
+import type { Lru } from "./lru.js";
+import type { GitObject } from "./object.js";
+import { OBJ_OFS_DELTA, OBJ_REF_DELTA, PACK_HEADER_SIZE, PACK_TYPE_NAMES, decodeEntryHeader, decodeOfsDistance, decodePackHeader } from "./pack.js";
+import { PackIndex } from "./pack-index.js";
+import type { Platform } from "./platform.js";
+import { ZlibError } from "./zlib.js";
+
+/** Longest delta chain we follow before calling it a cycle (git's hard maximum is 4095). */
+const MAX_CHAIN = 10_000;
+
+export class PackFile {
+  private constructor(
+    readonly storage: Storage,
+    readonly platform: Platform,
+    /** Storage path of the `.pack`. */
+    readonly path: string,
+    readonly index: PackIndex,
+    readonly packSize: number,
+    readonly cache: Lru<string, GitObject>,
+  ) {}
+
+  /** Open `<base>.idx` + `<base>.pack`; `undefined` when either vanished meanwhile. */
+  static async open(storage: Storage, platform: Platform, base: string, cache: Lru<string, GitObject>): Promise<PackFile | undefined> {
+    const idxBytes = await storage.read(`${base}.idx`);
+    const packStat = await storage.stat(`${base}.pack`);
+    if (!idxBytes || !packStat) return undefined;
+    const h = platform.hash.size;
+    const index = PackIndex.decode(idxBytes, platform.hash, `${base}.idx`);
+    const path = `${base}.pack`;
+    if (packStat.size < PACK_HEADER_SIZE + h) throw new CorruptObjectError(`${path}: pack file too short`);
+    const head = await storage.readRange(path, 0, PACK_HEADER_SIZE);
+    const count = decodePackHeader(head, path);
+    if (count !== index.count) throw new CorruptObjectError(`${path}: pack holds ${count} objects, its index ${index.count}`);
+    const trailer = toHex(await storage.readRange(path, packStat.size - h, h));
+    if (trailer !== index.packChecksum) throw new CorruptObjectError(`${path}: pack checksum does not match its index`);
+    return new PackFile(storage, platform, path, index, packStat.size, cache);
+  }
+
+  has(id: string): boolean {
+    return this.index.find(id) >= 0;
+  }
+
+  /** The object `id`, or `undefined` if this pack does not hold it. Not hash-checked here. */
+  async find(id: string): Promise<GitObject | undefined> {
+    const i = this.index.find(id);
+    return i < 0 ? undefined : this.readAt(this.index.offset(i), id);
+  }
+
+  /** Where the entry at `offset` ends (the next entry, or the trailer). */
+  #entryEnd(offset: number): number {
+    const offsets = this.index.sortedOffsets();
+    let lo = 0;
+    let hi = offsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offsets[mid]! <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0 || offsets[lo - 1] !== offset) throw new CorruptObjectError(`${this.path}: no entry starts at offset ${offset}`);
+    return lo < offsets.length ? offsets[lo]! : this.packSize - this.platform.hash.size;
+  }
+
+  async readAt(offset: number, id: string): Promise<GitObject> {
+    const where = `${this.path} (object ${id} at offset ${offset})`;
+    const deltas: Uint8Array[] = [];
+    const chainOffsets: number[] = [];
+    const seen = new Set<number>();
+    let base: GitObject | undefined;
+    let off = offset;
+    for (;;) {
+      base = this.cache.get(`${this.path}:${off}`);
+      if (base) break;
+      if (off < PACK_HEADER_SIZE || off >= this.packSize - this.platform.hash.size) throw new CorruptObjectError(`${where}: entry offset ${off} outside the pack`);
+      const end = this.#entryEnd(off);
+      const raw = await this.storage.readRange(this.path, off, end - off);
+      const hdr = decodeEntryHeader(raw, 0, where);
+      let p = hdr.length;
+      let next: number;
+      if (hdr.type === OBJ_OFS_DELTA) {
+        const [d, n] = decodeOfsDistance(raw, p, where);
+        if (d <= 0 || d > off - PACK_HEADER_SIZE) throw new CorruptObjectError(`${where}: delta base offset out of range`);
+        next = off - d;
+        p += n;
+      } else if (hdr.type === OBJ_REF_DELTA) {
+        const h = this.platform.hash.size;
+        if (p + h > raw.length) throw new CorruptObjectError(`${where}: truncated delta base id`);
+        const baseId = toHex(raw.subarray(p, p + h));
+        const i = this.index.find(baseId);
+        if (i < 0) throw new CorruptObjectError(`${where}: delta base ${baseId} is not in the pack`);
+        next = this.index.offset(i);
+        p += h;
+      } else if (PACK_TYPE_NAMES[hdr.type]) {
+        base = { type: PACK_TYPE_NAMES[hdr.type]!, data: this.#inflate(raw.subarray(p), hdr.size, where) };
+        break;
+      } else {
+        throw new CorruptObjectError(`${where}: invalid entry type ${hdr.type}`);
+      }
+      deltas.push(this.#inflate(raw.subarray(p), hdr.size, where));
+      chainOffsets.push(off);
+      seen.add(off);
+      if (seen.has(next) || deltas.length > MAX_CHAIN) throw new CorruptObjectError(`${where}: delta chain loops`);
+      off = next;
+    }
+    this.cache.set(`${this.path}:${off}`, base, base.data.length);
+    let data = base.data;
+    for (let i = deltas.length - 1; i >= 0; i--) {
+      data = applyDelta(data, deltas[i]!, where);
+      this.cache.set(`${this.path}:${chainOffsets[i]}`, { type: base.type, data }, data.length);
+    }
+    return { type: base.type, data };
+  }
+
+  #inflate(data: Uint8Array, size: number, where: string): Uint8Array {
+    let out: Uint8Array;
+    try {
+      out = this.platform.zlib.inflate(data, size).output;
+    } catch (e) {
+      if (e instanceof ZlibError) throw new CorruptObjectError(`${where}: ${e.message}`);
+      throw e;
+    }
+    if (out.length !== size) throw new CorruptObjectError(`${where}: entry inflates to ${out.length} bytes, header says ${size}`);
+    return out;
+  }
+}
+

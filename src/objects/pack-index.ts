@@ -1,0 +1,151 @@
+/**
+ * Pack index files (`.idx` v2, and v1 for reading): a fan-out table, sorted
+ * ids, CRCs and offsets. Held in memory; lookups are a binary search.
+ */
+import { CorruptObjectError } from "../errors.js";
+import { fromHex, toHex, type HashAlgorithm } from "./hash.js";
+
+const MAGIC = 0xff744f63;
+
+export class PackIndex {
+  readonly count: number;
+  /** The pack's trailer hash as recorded by the index. */
+  readonly packChecksum: string;
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  readonly #h: number;
+  readonly #version: 1 | 2;
+  readonly #fanout: number; // byte offset of the fan-out table
+  readonly #ids: number; // byte offset of the first id
+  readonly #offsets: number; // v2: byte offset of the 32-bit offsets table
+  readonly #large: number; // v2: byte offset of the 64-bit table
+  #sorted: Float64Array | undefined;
+
+  private constructor(bytes: Uint8Array, algo: HashAlgorithm, where: string) {
+    const h = algo.size;
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#h = h;
+    const bad = (why: string): never => {
+      throw new CorruptObjectError(`${where}: ${why}`);
+    };
+    if (bytes.length < 1024 + 2 * h) bad("pack index too short");
+    if (this.#view.getUint32(0) === MAGIC) {
+      if (this.#view.getUint32(4) !== 2) bad(`unsupported pack index version ${this.#view.getUint32(4)}`);
+      this.#version = 2;
+      this.#fanout = 8;
+    } else {
+      this.#version = 1;
+      this.#fanout = 0;
+    }
+    let prev = 0;
+    for (let b = 0; b < 256; b++) {
+      const v = this.#view.getUint32(this.#fanout + b * 4);
+      if (v < prev) bad("non-monotonic fan-out table");
+      prev = v;
+    }
+    const n = prev;
+    this.count = n;
+    if (this.#version === 2) {
+      this.#ids = 8 + 1024;
+      this.#offsets = this.#ids + n * h + n * 4;
+      this.#large = this.#offsets + n * 4;
+      const min = this.#large + 2 * h;
+      if (bytes.length < min || (bytes.length - min) % 8 !== 0) bad("pack index has the wrong size");
+    } else {
+      this.#ids = 1024 + 4; // ids interleaved with offsets: record = 4 + h
+      this.#offsets = 1024;
+      this.#large = 0;
+      if (bytes.length !== 1024 + n * (4 + h) + 2 * h) bad("pack index has the wrong size");
+    }
+    this.packChecksum = toHex(bytes.subarray(bytes.length - 2 * h, bytes.length - h));
+  }
+
+  /** Parse and check the structure (and the index's own checksum). */
+  static decode(bytes: Uint8Array, algo: HashAlgorithm, where: string): PackIndex {
+    const idx = new PackIndex(bytes, algo, where);
+    const h = algo.size;
+    const sum = algo.create().update(bytes.subarray(0, bytes.length - h)).digest();
+    const stored = bytes.subarray(bytes.length - h);
+    for (let i = 0; i < h; i++) if (sum[i] !== stored[i]) throw new CorruptObjectError(`${where}: pack index checksum mismatch`);
+    return idx;
+  }
+
+  #idAt(i: number): number {
+    return this.#version === 2 ? this.#ids + i * this.#h : this.#ids + i * (4 + this.#h);
+  }
+
+  /** The id at sorted position `i`. */
+  id(i: number): string {
+    const p = this.#idAt(i);
+    return toHex(this.#bytes.subarray(p, p + this.#h));
+  }
+
+  /** Offset of the object at sorted position `i` in the pack. */
+  offset(i: number): number {
+    if (this.#version === 1) return this.#view.getUint32(this.#offsets + i * (4 + this.#h));
+    const o = this.#view.getUint32(this.#offsets + i * 4);
+    if (!(o & 0x80000000)) return o;
+    const slot = this.#large + (o & 0x7fffffff) * 8;
+    if (slot + 8 > this.#bytes.length - 2 * this.#h) throw new CorruptObjectError(`pack index: large offset slot out of range`);
+    const big = this.#view.getBigUint64(slot);
+    if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw new CorruptObjectError(`pack index: offset out of range`);
+    return Number(big);
+  }
+
+  /** CRC-32 of the entry at position `i` (v2 only). */
+  crc(i: number): number | undefined {
+    return this.#version === 2 ? this.#view.getUint32(this.#ids + this.count * this.#h + i * 4) : undefined;
+  }
+
+  /** Sorted position of `id`, or -1. */
+  find(id: string): number {
+    return this.#search(fromHex(id));
+  }
+
+  /** Sorted positions whose id starts with `prefix` (lowercase hex, at least one digit). */
+  findPrefix(prefix: string): number[] {
+    const first = parseInt(prefix.slice(0, 2).padEnd(2, "0"), 16);
+    const last = prefix.length === 1 ? first | 0x0f : first;
+    const out: number[] = [];
+    const hi = this.#view.getUint32(this.#fanout + last * 4);
+    for (let i = first === 0 ? 0 : this.#view.getUint32(this.#fanout + (first - 1) * 4); i < hi; i++) {
+      if (this.id(i).startsWith(prefix)) out.push(i);
+    }
+    return out;
+  }
+
+  #search(want: Uint8Array): number {
+    const len = want.length;
+    const b = want[0]!;
+    let lo = b === 0 ? 0 : this.#view.getUint32(this.#fanout + (b - 1) * 4);
+    let hi = this.#view.getUint32(this.#fanout + b * 4);
+    const bytes = this.#bytes;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const p = this.#idAt(mid);
+      let cmp = 0;
+      for (let k = 0; k < len; k++) {
+        const d = bytes[p + k]! - want[k]!;
+        if (d !== 0) {
+          cmp = d;
+          break;
+        }
+      }
+      if (cmp === 0) return mid;
+      if (cmp < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return -1;
+  }
+
+  /** All entry offsets in pack order (to find where each entry ends). */
+  sortedOffsets(): Float64Array {
+    if (!this.#sorted) {
+      const a = new Float64Array(this.count);
+      for (let i = 0; i < this.count; i++) a[i] = this.offset(i);
+      this.#sorted = a.sort();
+    }
+    return this.#sorted;
+  }
+}
