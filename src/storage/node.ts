@@ -1,4 +1,4 @@
-import { constants, promises as fsp, realpathSync } from "node:fs";
+import { constants, promises as fsp } from "node:fs";
 import * as nodePath from "node:path";
 import { CorruptObjectError, FileNotFoundError, ValueError } from "../errors.js";
 import { checkPath, dirname, type DirEntry, type FileStat, type Storage, type WriteOptions } from "./storage.js";
@@ -38,7 +38,14 @@ export class NodeStorage implements Storage {
   /** Throws unless the directory `dir` (storage path) resolves inside the root. */
   async #confine(dir: string): Promise<void> {
     if (dir === "" || this.#confined.has(dir)) return;
-    this.#realRoot ??= realpathSync.native(this.root);
+    if (this.#realRoot === undefined) {
+      try {
+        this.#realRoot = await fsp.realpath(this.root);
+      } catch (e) {
+        if (errno(e) === "ENOENT") return; // no repository yet: nothing to escape through
+        throw e;
+      }
+    }
     let probe = dir;
     for (;;) {
       try {
@@ -230,9 +237,9 @@ export class NodeStorage implements Storage {
   }
 
   async mkdirp(dir: string): Promise<void> {
-    if (dir === "" || this.#confined.has(dir)) return;
+    if (this.#confined.has(dir)) return;
     await this.#confine(dir);
-    await fsp.mkdir(this.#abs(dir), { recursive: true });
+    await fsp.mkdir(dir === "" ? this.root : this.#abs(dir), { recursive: true });
   }
 
   async sync(paths: readonly string[]): Promise<void> {

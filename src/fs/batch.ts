@@ -1,0 +1,119 @@
+/** `Batch`: changes staged by `FS.batch`, landing as one commit. */
+import { FileNotFoundError, ValueError } from "../errors.js";
+import { MODE } from "../objects/tree.js";
+import { WritableFile } from "./files.js";
+import { splitPath } from "./paths.js";
+import type { Repo } from "./repo.js";
+import type { MutableTree } from "./tree-edit.js";
+
+/** Store `data` as a blob at `segments` (an executable file stays executable). */
+export async function stageWrite(repo: Repo, root: MutableTree, segments: readonly string[], data: Uint8Array): Promise<void> {
+  const existing = await root.lookup(segments);
+  const mode = typeof existing === "object" && existing.mode === MODE.executable ? MODE.executable : MODE.file;
+  await root.set(segments, { mode, id: await repo.odb.write("blob", data) });
+}
+
+/** Remove `segments`; `FileNotFoundError` when nothing is there. */
+export async function stageRemove(root: MutableTree, segments: readonly string[]): Promise<void> {
+  if (!(await root.remove(segments))) throw new FileNotFoundError(`no such file or directory: ${segments.join("/")}`);
+}
+
+/**
+ * The result of a staging call: awaitable like a promise. A failure that is
+ * never awaited is not lost: it fails the whole batch instead.
+ */
+export class Staged implements PromiseLike<void> {
+  #observed = false;
+  constructor(readonly promise: Promise<void>) {
+    promise.catch(() => undefined); // reported through the batch if nobody awaits it
+  }
+  get observed(): boolean {
+    return this.#observed;
+  }
+  then<A = void, B = never>(onOk?: ((v: void) => A | PromiseLike<A>) | null, onErr?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    this.#observed = true;
+    return this.promise.then(onOk, onErr);
+  }
+  catch<B = never>(onErr?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<void | B> {
+    return this.then(undefined, onErr);
+  }
+  finally(fn?: (() => void) | null): Promise<void> {
+    this.#observed = true;
+    return this.promise.finally(fn);
+  }
+}
+
+/**
+ * Staging area of `FS.batch`. Calls apply in the order they are made, whether
+ * or not each is awaited; later operations on a path override earlier ones.
+ */
+export class Batch<Snapshot = unknown> {
+  #queue: Promise<void> = Promise.resolve();
+  readonly #staged: Staged[] = [];
+  readonly #ops: string[] = [];
+  #sealed = false;
+  /** The snapshot the batch committed; `null` until it lands (and forever if it fails). */
+  fs: Snapshot | null = null;
+
+  /** @internal */
+  constructor(
+    readonly repo: Repo,
+    readonly root: MutableTree,
+  ) {}
+
+  #enqueue(fn: () => Promise<void>): Staged {
+    const run = async (): Promise<void> => {
+      if (this.#sealed) throw new ValueError("the batch has already been committed or abandoned");
+      await fn();
+    };
+    const p = this.#queue.then(run);
+    this.#queue = p.catch(() => undefined);
+    const staged = new Staged(p);
+    this.#staged.push(staged);
+    return staged;
+  }
+
+  /** Stage a write of `data` (a string is UTF-8) at `path`. */
+  write(path: string, data: Uint8Array | string): Staged {
+    return this.#enqueue(async () => {
+      const segments = splitPath(path);
+      const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data.slice();
+      await stageWrite(this.repo, this.root, segments, bytes);
+      this.#ops.push(`Write ${segments.join("/")}`);
+    });
+  }
+
+  /** Stage removal of a file or directory; `FileNotFoundError` unless it exists in the snapshot or was staged. */
+  remove(path: string): Staged {
+    return this.#enqueue(async () => {
+      const segments = splitPath(path);
+      await stageRemove(this.root, segments);
+      this.#ops.push(`Remove ${segments.join("/")}`);
+    });
+  }
+
+  /** A writable file whose `close()` stages a write into this batch. */
+  async open(path: string, mode: "wb"): Promise<WritableFile<null>> {
+    if (mode !== "wb") throw new ValueError(`unsupported open mode ${JSON.stringify(mode)} in a batch (use "wb")`);
+    splitPath(path);
+    return new WritableFile(async (data) => {
+      await this.write(path, data);
+      return null;
+    });
+  }
+
+  /** @internal Wait for every staged call; rethrow a failure nobody awaited. Returns the operation labels. */
+  async _seal(): Promise<string[]> {
+    await this.#queue;
+    this.#sealed = true;
+    for (const s of this.#staged) {
+      if (!s.observed) await s.promise;
+    }
+    return this.#ops;
+  }
+
+  /** @internal Abandon after a failure. */
+  _abandon(): void {
+    this.#sealed = true;
+  }
+}

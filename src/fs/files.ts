@@ -1,0 +1,96 @@
+/** File-like handles returned by `FS.open`. */
+import { ValueError } from "../errors.js";
+
+/** A snapshot file opened with `"rb"`: its bytes, with a position. */
+export class ReadableFile {
+  #pos = 0;
+  #closed = false;
+
+  /** @internal */
+  constructor(readonly data: Uint8Array) {}
+
+  #check(): void {
+    if (this.#closed) throw new ValueError("I/O operation on closed file");
+  }
+
+  /** Up to `size` bytes from the position (all remaining bytes by default). */
+  async read(size?: number): Promise<Uint8Array> {
+    this.#check();
+    const end = size === undefined || size < 0 ? this.data.length : Math.min(this.data.length, this.#pos + size);
+    const out = this.data.slice(Math.min(this.#pos, end), end);
+    this.#pos = Math.max(this.#pos, end);
+    return out;
+  }
+
+  /** Move the position; `whence` 0 = from start, 1 = from current, 2 = from end. Returns the new position. */
+  seek(offset: number, whence: 0 | 1 | 2 = 0): number {
+    this.#check();
+    const base = whence === 0 ? 0 : whence === 1 ? this.#pos : whence === 2 ? this.data.length : NaN;
+    if (Number.isNaN(base)) throw new ValueError(`invalid whence ${String(whence)}`);
+    const pos = base + offset;
+    if (!Number.isInteger(pos) || pos < 0) throw new ValueError(`negative or invalid seek position ${pos}`);
+    this.#pos = pos;
+    return pos;
+  }
+
+  tell(): number {
+    this.#check();
+    return this.#pos;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * A file opened with `"wb"`: writes are buffered and land on `close()`, as one
+ * commit (or, inside a batch, as one staged write).
+ */
+export class WritableFile<Result> {
+  readonly #chunks: Uint8Array[] = [];
+  #closed = false;
+  #result: Result | null = null;
+
+  /** @internal */
+  constructor(readonly commit: (data: Uint8Array) => Promise<Result>) {}
+
+  /** Buffer `data` (a string is UTF-8); returns the number of bytes. */
+  async write(data: Uint8Array | string): Promise<number> {
+    if (this.#closed) throw new ValueError("I/O operation on closed file");
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data.slice();
+    this.#chunks.push(bytes);
+    return bytes.length;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** What `close()` produced: the new snapshot (or `null` inside a batch or before close). */
+  get fs(): Result | null {
+    return this.#result;
+  }
+
+  async close(): Promise<Result> {
+    if (this.#closed) throw new ValueError("file already closed");
+    this.#closed = true;
+    const total = this.#chunks.reduce((n, c) => n + c.length, 0);
+    const data = new Uint8Array(total);
+    let p = 0;
+    for (const c of this.#chunks) {
+      data.set(c, p);
+      p += c.length;
+    }
+    this.#result = await this.commit(data);
+    return this.#result;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#closed) await this.close();
+  }
+}

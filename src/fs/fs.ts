@@ -1,0 +1,268 @@
+/** `FS`: an immutable snapshot of one commit. */
+import { CorruptObjectError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError, RefConflictError, StaleSnapshotError, ValueError } from "../errors.js";
+import type { Commit } from "../objects/commit.js";
+import { MODE, entryKind, type TreeEntry } from "../objects/tree.js";
+import { HEADS } from "../refs/names.js";
+import { ReadableFile, WritableFile } from "./files.js";
+import { splitDirPath, splitPath } from "./paths.js";
+import type { DumpItem, Repo, Tree } from "./repo.js";
+import { MutableTree } from "./tree-edit.js";
+import { Batch, stageRemove, stageWrite } from "./batch.js";
+
+/** Options of the writing methods. */
+export interface CommitOptions {
+  /** Commit message; each method has its default (`Write <path>`...). */
+  readonly message?: string;
+}
+
+const encoder = new TextEncoder();
+
+/** Bytes of `data` (a string is stored as UTF-8). */
+export function toBytes(data: Uint8Array | string): Uint8Array {
+  if (typeof data === "string") return encoder.encode(data);
+  if (data instanceof Uint8Array) return data;
+  throw new TypeError("data must be a Uint8Array or a string");
+}
+
+/** Where a path leads in a tree. */
+type Located = { kind: "entry"; entry: TreeEntry } | { kind: "root" };
+
+/**
+ * An immutable snapshot: one commit of the repository. Reading never changes
+ * anything; each write makes exactly one commit on this snapshot's branch and
+ * returns a new `FS`.
+ */
+export class FS {
+  readonly #repo: Repo;
+  readonly #commit: Commit;
+  /** The 40-hex commit id. */
+  readonly hash: string;
+  /** The branch this snapshot writes to, or `null` for a read-only snapshot (tag or commit id). */
+  readonly branch: string | null;
+
+  /** @internal Use `repo.branches`, `repo.tags` or `repo.snapshot`. */
+  constructor(repo: Repo, hash: string, commit: Commit, branch: string | null) {
+    this.#repo = repo;
+    this.hash = hash;
+    this.#commit = commit;
+    this.branch = branch;
+  }
+
+  /** @internal */
+  static async at(repo: Repo, hash: string, branch: string | null): Promise<FS> {
+    return new FS(repo, hash, await repo.getCommit(hash), branch);
+  }
+
+  /** @internal The engine behind this snapshot; `undefined` for anything that is not an FS. */
+  static repoOf(x: unknown): Repo | undefined {
+    return typeof x === "object" && x !== null && #repo in x ? (x as FS).#repo : undefined;
+  }
+
+  /** The commit message, trailing newlines stripped. */
+  get message(): string {
+    return (this.#commit.message ?? "").replace(/\n+$/, "");
+  }
+
+  /** The root tree id. */
+  get tree(): string {
+    return this.#commit.tree;
+  }
+
+  // ---- reading ---------------------------------------------------------
+
+  /** Walk `segments` from the root; throws the API's errors for missing paths and files in the way. */
+  async #locate(segments: readonly string[], path: string): Promise<Located> {
+    if (segments.length === 0) return { kind: "root" };
+    let tree = await this.#repo.getTree(this.#commit.tree);
+    for (let i = 0; i < segments.length; i++) {
+      const entry = tree.byName.get(segments[i]!);
+      if (!entry) throw new FileNotFoundError(`no such file or directory: ${path}`);
+      if (i === segments.length - 1) return { kind: "entry", entry };
+      if (entry.mode !== MODE.tree) throw new NotADirectoryError(`not a directory: ${segments.slice(0, i + 1).join("/")} (in ${path})`);
+      tree = await this.#repo.getTree(entry.id);
+    }
+    throw new Error("unreachable");
+  }
+
+  async #treeAt(path: string | undefined): Promise<Tree> {
+    const segments = splitDirPath(path);
+    const loc = await this.#locate(segments, path ?? "");
+    if (loc.kind === "root") return this.#repo.getTree(this.#commit.tree);
+    if (loc.entry.mode !== MODE.tree) throw new NotADirectoryError(`not a directory: ${path}`);
+    return this.#repo.getTree(loc.entry.id);
+  }
+
+  /** Contents of the file at `path`. */
+  async read(path: string): Promise<Uint8Array> {
+    const loc = await this.#locate(splitPath(path), path);
+    if (loc.kind === "root" || loc.entry.mode === MODE.tree) throw new IsADirectoryError(`is a directory: ${path}`);
+    if (loc.entry.mode === MODE.gitlink) throw new IsADirectoryError(`is a submodule: ${path}`);
+    // A copy: the object cache must never be changed through what we hand out.
+    return (await this.#repo.odb.read(loc.entry.id, "blob")).data.slice();
+  }
+
+  /** `read` decoded as UTF-8. */
+  async readText(path: string): Promise<string> {
+    return new TextDecoder().decode(await this.read(path));
+  }
+
+  /** Names in the directory at `path` (the root by default), in git tree order. */
+  async ls(path?: string): Promise<string[]> {
+    return (await this.#treeAt(path)).entries.map((e) => e.name);
+  }
+
+  /** Whether a file or directory exists at `path`. */
+  async exists(path: string): Promise<boolean> {
+    const segments = splitPath(path);
+    try {
+      await this.#locate(segments, path);
+      return true;
+    } catch (e) {
+      if (e instanceof FileNotFoundError || e instanceof NotADirectoryError) return false;
+      throw e;
+    }
+  }
+
+  /** Top-down walk like Python's `os.walk`: `[dirpath, dirnames, filenames]` per directory. */
+  async *walk(path?: string): AsyncIterable<[string, string[], string[]]> {
+    const start = await this.#treeAt(path);
+    const root = splitDirPath(path).join("/");
+    const stack: [string, Tree, number][] = [[root, start, 0]];
+    while (stack.length > 0) {
+      const [dir, tree, depth] = stack.pop()!;
+      if (depth > 10_000) throw new CorruptObjectError(`tree ${tree.id}: nesting too deep (cycle?)`);
+      const dirs = tree.entries.filter((e) => e.mode === MODE.tree);
+      yield [dir, dirs.map((e) => e.name), tree.entries.filter((e) => e.mode !== MODE.tree).map((e) => e.name)];
+      const subtrees = await Promise.all(dirs.map((e) => this.#repo.getTree(e.id)));
+      for (let i = dirs.length - 1; i >= 0; i--) stack.push([dir === "" ? dirs[i]!.name : `${dir}/${dirs[i]!.name}`, subtrees[i]!, depth + 1]);
+    }
+  }
+
+  /** Open a file: `"rb"` to read it, `"wb"` to write it (committed on `close()`). */
+  open(path: string, mode: "rb"): Promise<ReadableFile>;
+  open(path: string, mode: "wb"): Promise<WritableFile<FS>>;
+  async open(path: string, mode: "rb" | "wb"): Promise<ReadableFile | WritableFile<FS>> {
+    if (mode === "rb") return new ReadableFile(await this.read(path));
+    if (mode === "wb") {
+      splitPath(path);
+      this.#writable("open for writing");
+      return new WritableFile((data) => this.write(path, data));
+    }
+    throw new ValueError(`unsupported open mode ${JSON.stringify(mode)} (use "rb" or "wb")`);
+  }
+
+  // ---- writing ---------------------------------------------------------
+
+  #writable(what: string): string {
+    if (this.branch === null) throw new PermissionError(`cannot ${what}: snapshot ${this.hash.slice(0, 12)} is read-only (not on a branch)`);
+    return this.branch;
+  }
+
+  /** Create or replace the file at `path`. */
+  async write(path: string, data: Uint8Array | string, options?: CommitOptions): Promise<FS> {
+    const segments = splitPath(path);
+    const bytes = toBytes(data);
+    this.#writable("write");
+    const root = new MutableTree(this.#repo, this.#commit.tree);
+    await stageWrite(this.#repo, root, segments, bytes);
+    return this.#commitTree(root, options?.message ?? `Write ${segments.join("/")}`);
+  }
+
+  /** Delete the file or directory at `path`. */
+  async remove(path: string, options?: CommitOptions): Promise<FS> {
+    const segments = splitPath(path);
+    this.#writable("remove");
+    const root = new MutableTree(this.#repo, this.#commit.tree);
+    await stageRemove(root, segments);
+    return this.#commitTree(root, options?.message ?? `Remove ${segments.join("/")}`);
+  }
+
+  /**
+   * Stage several changes and commit them as one: `await fs.batch(async (b) => { b.write(...); })`.
+   * If `fn` fails nothing is committed; an empty batch commits nothing and resolves to this snapshot.
+   */
+  async batch(fn: (b: Batch<FS>) => unknown, options?: CommitOptions): Promise<FS> {
+    this.#writable("batch");
+    const b = new Batch<FS>(this.#repo, new MutableTree(this.#repo, this.#commit.tree));
+    let ops: string[];
+    try {
+      await fn(b);
+      ops = await b._seal();
+    } catch (e) {
+      b._abandon();
+      throw e;
+    }
+    if (ops.length === 0) return this;
+    const fs = await this.#commitTree(b.root, options?.message ?? `Batch: ${ops.join("; ")}`);
+    b.fs = fs;
+    return fs;
+  }
+
+  /** Commit the edited tree on this snapshot and compare-and-swap the branch to it. */
+  async #commitTree(root: MutableTree, message: string): Promise<FS> {
+    const branch = this.#writable("write");
+    const repo = this.#repo;
+    const commitId = await repo.writeCommit(await root.writeRoot(), [this.hash], message);
+    await repo.flushObjects();
+    try {
+      await repo.refs.update({
+        name: HEADS + branch,
+        newId: commitId,
+        expected: { kind: "value", id: this.hash },
+        message: `commit: ${message.split("\n")[0]}`,
+      });
+    } catch (e) {
+      if (e instanceof RefConflictError) throw new StaleSnapshotError(`branch ${branch} has moved since snapshot ${this.hash.slice(0, 12)} was taken: ${e.message}`);
+      throw e;
+    }
+    return FS.at(repo, commitId, branch);
+  }
+
+  // ---- history ---------------------------------------------------------
+
+  /** The first parent (same branch), or `null` for a root commit. */
+  async parent(): Promise<FS | null> {
+    const p = this.#commit.parents[0];
+    return p === undefined ? null : FS.at(this.#repo, p, this.branch);
+  }
+
+  /** This snapshot, then its first-parent ancestors down to the root. */
+  async *log(): AsyncIterable<FS> {
+    const seen = new Set<string>();
+    let fs: FS | null = this;
+    while (fs) {
+      if (seen.has(fs.hash)) throw new CorruptObjectError(`commit ${fs.hash}: history loops`);
+      seen.add(fs.hash);
+      yield fs;
+      fs = await fs.parent();
+    }
+  }
+
+  // ---- export ----------------------------------------------------------
+
+  /**
+   * Write the tree into the local directory `dir` (created if missing). Follows
+   * no symbolic link; refuses symlink entries that would point outside `dir`.
+   */
+  async dump(dir: string): Promise<void> {
+    const exporter = this.#repo.options.localExport;
+    if (!exporter) throw new ValueError("dump() needs a local filesystem (the Node, Deno or Bun build)");
+    // Read (and so validate) everything before anything is written.
+    const items: DumpItem[] = [];
+    const visit = async (prefix: string, tree: Tree, depth: number): Promise<void> => {
+      if (depth > 10_000) throw new CorruptObjectError(`tree ${tree.id}: nesting too deep (cycle?)`);
+      for (const e of tree.entries) {
+        const path = prefix === "" ? e.name : `${prefix}/${e.name}`;
+        const kind = entryKind(e.mode);
+        if (kind === "tree") {
+          items.push({ path, kind: "dir", data: new Uint8Array(0) });
+          await visit(path, await this.#repo.getTree(e.id), depth + 1);
+        } else if (kind && kind !== "gitlink") {
+          items.push({ path, kind, data: (await this.#repo.odb.read(e.id, "blob")).data });
+        }
+      }
+    };
+    await visit("", await this.#repo.getTree(this.#commit.tree), 0);
+    await exporter.dump(dir, items);
+  }
+}

@@ -1,0 +1,100 @@
+/** `repo.branches` and `repo.tags`: async maps from short names to snapshots. */
+import { KeyError, RefConflictError, ValueError } from "../errors.js";
+import { HEADS, TAGS, checkRefName } from "../refs/names.js";
+import { FS } from "./fs.js";
+import type { Repo } from "./repo.js";
+
+/**
+ * Refs under one namespace as a map. Every call answers from storage as it
+ * is now, so changes by other handles, processes or git are seen at once.
+ */
+export class RefMap implements AsyncIterable<string> {
+  readonly #repo: Repo;
+  readonly #prefix: string;
+  readonly #writable: boolean;
+  readonly #isSameRepo: (repo: Repo) => boolean;
+
+  /** @internal */
+  constructor(repo: Repo, kind: "branches" | "tags", isSameRepo: (repo: Repo) => boolean) {
+    this.#repo = repo;
+    this.#prefix = kind === "branches" ? HEADS : TAGS;
+    this.#writable = kind === "branches";
+    this.#isSameRepo = isSameRepo;
+  }
+
+  #full(name: string): string {
+    if (typeof name !== "string") throw new ValueError(`ref name must be a string, got ${typeof name}`);
+    const full = this.#prefix + name;
+    checkRefName(full);
+    return full;
+  }
+
+  #kind(): string {
+    return this.#writable ? "branch" : "tag";
+  }
+
+  /** The snapshot at `name`; `KeyError` when there is no such ref. */
+  async get(name: string): Promise<FS> {
+    const full = this.#full(name);
+    const id = await this.#repo.refs.resolve(full);
+    if (id === undefined) throw new KeyError(`no such ${this.#kind()}: ${name}`);
+    const commit = await this.#repo.peelToCommit(id, full);
+    return FS.at(this.#repo, commit, this.#writable ? name : null);
+  }
+
+  /** Point `name` at `fs`'s commit. Tags are immutable: `KeyError` if the tag exists. */
+  async set(name: string, fs: FS): Promise<void> {
+    const owner = FS.repoOf(fs);
+    if (!owner) throw new TypeError(`a ${this.#kind()} can only be set to an FS snapshot`);
+    const full = this.#full(name);
+    if (!this.#isSameRepo(owner)) throw new ValueError(`that snapshot belongs to another repository`);
+    try {
+      await this.#repo.refs.update({
+        name: full,
+        newId: fs.hash,
+        expected: this.#writable ? { kind: "any" } : { kind: "absent" },
+        message: this.#writable ? `branch: set to ${fs.hash}` : "",
+      });
+    } catch (e) {
+      if (e instanceof RefConflictError) throw new KeyError(`tag ${name} already exists (tags are immutable)`);
+      throw e;
+    }
+  }
+
+  /** Delete `name`; `KeyError` when it does not exist. */
+  async delete(name: string): Promise<void> {
+    const full = this.#full(name);
+    try {
+      await this.#repo.refs.update({ name: full, newId: null, expected: { kind: "present" } });
+    } catch (e) {
+      if (e instanceof RefConflictError) throw new KeyError(`no such ${this.#kind()}: ${name}`);
+      throw e;
+    }
+  }
+
+  /** Whether `name` exists (an invalid name never does). */
+  async has(name: string): Promise<boolean> {
+    let full: string;
+    try {
+      full = this.#full(name);
+    } catch (e) {
+      if (e instanceof ValueError) return false;
+      throw e;
+    }
+    return (await this.#repo.refs.resolve(full)) !== undefined;
+  }
+
+  /** All names, sorted. */
+  async keys(): Promise<string[]> {
+    return (await this.#repo.refs.list(this.#prefix)).map((r) => r.name.slice(this.#prefix.length));
+  }
+
+  /** How many there are. */
+  async size(): Promise<number> {
+    return (await this.keys()).length;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<string> {
+    yield* await this.keys();
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The engine behind a `GitStore` handle: object database, refs, caches of
+ * decoded trees and commits, identity and durability. Internal.
+ */
+import { CorruptObjectError, ValueError } from "../errors.js";
+import { decodeCommit, encodeCommit, type Commit } from "../objects/commit.js";
+import { formatTz } from "../objects/headers.js";
+import { Lru } from "../objects/lru.js";
+import { ObjectDatabase } from "../objects/odb.js";
+import type { Platform } from "../objects/platform.js";
+import { decodeTag } from "../objects/tag.js";
+import { decodeTree, type TreeEntry } from "../objects/tree.js";
+import { RefStore } from "../refs/store.js";
+import type { Storage } from "../storage/storage.js";
+
+/** A decoded tree with a name index. */
+export interface Tree {
+  readonly id: string;
+  readonly entries: readonly TreeEntry[];
+  readonly byName: ReadonlyMap<string, TreeEntry>;
+}
+
+/** One file or symlink of a tree, for exporting. */
+export interface DumpItem {
+  /** `/`-joined path relative to the snapshot root. */
+  readonly path: string;
+  readonly kind: "file" | "executable" | "symlink" | "dir";
+  readonly data: Uint8Array;
+}
+
+/** Writes a snapshot to the local filesystem (provided by the Node build). */
+export interface LocalExport {
+  dump(dir: string, items: readonly DumpItem[]): Promise<void>;
+}
+
+export type Durability = "full" | "none";
+
+export interface RepoOptions {
+  readonly author: string;
+  readonly email: string;
+  readonly durability: Durability;
+  readonly logAllRefUpdates: boolean;
+  readonly localExport: LocalExport | undefined;
+  /** Identifies the repository location, to tell snapshots of other repositories apart. */
+  readonly location: unknown;
+}
+
+const FORBIDDEN_IDENT = /[<>\n\0]/;
+
+export function checkIdentity(author: string, email: string): void {
+  if (typeof author !== "string" || FORBIDDEN_IDENT.test(author)) throw new ValueError(`invalid author name ${JSON.stringify(author)}`);
+  if (typeof email !== "string" || FORBIDDEN_IDENT.test(email)) throw new ValueError(`invalid email ${JSON.stringify(email)}`);
+}
+
+export class Repo {
+  readonly odb: ObjectDatabase;
+  readonly refs: RefStore;
+  readonly #trees = new Lru<string, Tree>(200_000); // cost: entries
+  readonly #commits = new Lru<string, Commit>(20_000);
+  closed = false;
+
+  constructor(
+    readonly storage: Storage,
+    readonly platform: Platform,
+    readonly options: RepoOptions,
+  ) {
+    this.odb = new ObjectDatabase(storage, platform);
+    this.refs = new RefStore(storage, platform.hash, {
+      sync: options.durability === "full",
+      logAllRefUpdates: options.logAllRefUpdates,
+      identity: () => this.identity(),
+    });
+  }
+
+  /** `Name <email> seconds +HHMM` as of now. */
+  identity(): string {
+    const now = new Date();
+    return `${this.options.author} <${this.options.email}> ${Math.floor(now.getTime() / 1000)} ${formatTz(-now.getTimezoneOffset())}`;
+  }
+
+  async getTree(id: string): Promise<Tree> {
+    let tree = this.#trees.get(id);
+    if (!tree) {
+      const obj = await this.odb.read(id, "tree");
+      const entries = decodeTree(obj.data, this.platform.hash, id);
+      tree = { id, entries, byName: new Map(entries.map((e) => [e.name, e])) };
+      this.#trees.set(id, tree, entries.length + 1);
+    }
+    return tree;
+  }
+
+  async getCommit(id: string): Promise<Commit> {
+    let commit = this.#commits.get(id);
+    if (!commit) {
+      const obj = await this.odb.read(id, "commit");
+      commit = decodeCommit(obj.data, this.platform.hash, id);
+      this.#commits.set(id, commit);
+    }
+    return commit;
+  }
+
+  /** Store a commit of `tree` on `parents`; resolves to its id. */
+  async writeCommit(tree: string, parents: readonly string[], message: string): Promise<string> {
+    if (message.includes("\0")) throw new ValueError("commit message contains NUL");
+    const ident = this.identity();
+    const commit: Commit = { tree, parents, author: ident, committer: ident, extraHeaders: [], message: message.endsWith("\n") ? message : message + "\n" };
+    const id = await this.odb.write("commit", encodeCommit(commit));
+    this.#commits.set(id, commit);
+    return id;
+  }
+
+  /**
+   * Peel `id` (through annotated tags) to a commit id; `ref` names what pointed
+   * here, for the error message.
+   */
+  async peelToCommit(id: string, ref: string): Promise<string> {
+    const seen = new Set<string>();
+    for (;;) {
+      if (seen.has(id)) throw new CorruptObjectError(`ref ${ref}: tag chain loops at ${id}`);
+      seen.add(id);
+      let obj;
+      try {
+        obj = await this.odb.find(id);
+      } catch (e) {
+        if (e instanceof CorruptObjectError) throw new CorruptObjectError(`ref ${ref}: ${e.message}`);
+        throw e;
+      }
+      if (!obj) throw new CorruptObjectError(`ref ${ref} points at missing object ${id}`);
+      if (obj.type === "commit") return id;
+      if (obj.type !== "tag") throw new CorruptObjectError(`ref ${ref} points at a ${obj.type} (${id}), not a commit`);
+      id = decodeTag(obj.data, this.platform.hash, id).object;
+    }
+  }
+
+  /** Flush written objects when durability asks for it (before a ref moves). */
+  async flushObjects(): Promise<void> {
+    if (this.options.durability === "full") await this.odb.flush();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Copy-on-write editing of a tree: only directories along changed paths are
+ * loaded and rewritten; every untouched subtree keeps its id.
+ */
+import { MODE, type TreeEntry, encodeTree } from "../objects/tree.js";
+import type { Repo } from "./repo.js";
+
+interface Leaf {
+  readonly mode: string;
+  readonly id: string;
+}
+
+type Child = Leaf | MutableTree;
+
+export class MutableTree {
+  // `null` until first touched: the tree is then exactly `baseId`.
+  #children: Map<string, Child> | null = null;
+
+  constructor(
+    readonly repo: Repo,
+    readonly baseId: string | null,
+  ) {}
+
+  async #load(): Promise<Map<string, Child>> {
+    if (!this.#children) {
+      this.#children = new Map();
+      if (this.baseId) for (const e of (await this.repo.getTree(this.baseId)).entries) this.#children.set(e.name, { mode: e.mode, id: e.id });
+    }
+    return this.#children;
+  }
+
+  /** The subtree at `name`, opened for editing; `undefined` when absent or not a tree. */
+  async #subtree(name: string, create: boolean): Promise<MutableTree | undefined> {
+    const children = await this.#load();
+    const child = children.get(name);
+    if (child instanceof MutableTree) return child;
+    if (child && child.mode === MODE.tree) {
+      const sub = new MutableTree(this.repo, child.id);
+      children.set(name, sub);
+      return sub;
+    }
+    if (!create) return undefined;
+    const sub = new MutableTree(this.repo, null);
+    sub.#children = new Map();
+    children.set(name, sub);
+    return sub;
+  }
+
+  /** What is at `segments`: a leaf, `"tree"`, or `undefined`. */
+  async lookup(segments: readonly string[]): Promise<Leaf | "tree" | undefined> {
+    let node: MutableTree = this;
+    for (let i = 0; i < segments.length - 1; i++) {
+      const next = await node.#subtree(segments[i]!, false);
+      if (!next) return undefined;
+      node = next;
+    }
+    const child = (await node.#load()).get(segments[segments.length - 1]!);
+    if (!child) return undefined;
+    if (child instanceof MutableTree) return (await child.#isEmpty()) ? undefined : "tree";
+    return child.mode === MODE.tree ? "tree" : child;
+  }
+
+  async #isEmpty(): Promise<boolean> {
+    for (const c of (await this.#load()).values()) if (!(c instanceof MutableTree) || !(await c.#isEmpty())) return false;
+    return true;
+  }
+
+  /** Put a blob at `segments`, replacing whatever is there or in the way. */
+  async set(segments: readonly string[], leaf: Leaf): Promise<void> {
+    let node: MutableTree = this;
+    for (let i = 0; i < segments.length - 1; i++) node = (await node.#subtree(segments[i]!, true))!;
+    (await node.#load()).set(segments[segments.length - 1]!, leaf);
+  }
+
+  /** Remove the file or directory at `segments`; `false` when nothing is there. */
+  async remove(segments: readonly string[]): Promise<boolean> {
+    let node: MutableTree = this;
+    for (let i = 0; i < segments.length - 1; i++) {
+      const next = await node.#subtree(segments[i]!, false);
+      if (!next) return false;
+      node = next;
+    }
+    if ((await this.lookup(segments)) === undefined) return false;
+    return (await node.#load()).delete(segments[segments.length - 1]!);
+  }
+
+  /**
+   * Write every changed tree bottom-up; resolves to the new id, or `null` when
+   * the tree ended up empty (git stores no empty subtrees).
+   */
+  async write(): Promise<string | null> {
+    if (!this.#children) return this.baseId;
+    const entries: TreeEntry[] = [];
+    for (const [name, child] of this.#children) {
+      if (child instanceof MutableTree) {
+        const id = await child.write();
+        if (id) entries.push({ mode: MODE.tree, name, id });
+      } else {
+        entries.push({ mode: child.mode, name, id: child.id });
+      }
+    }
+    if (entries.length === 0) return null;
+    return this.repo.odb.write("tree", encodeTree(entries));
+  }
+
+  /** Like {@link write}, but an empty root is the empty tree. */
+  async writeRoot(): Promise<string> {
+    return (await this.write()) ?? (await this.repo.odb.write("tree", new Uint8Array(0)));
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The Node (and Deno, Bun) entry: everything of the portable entry, plus
+ * {@link NodeStorage} as the storage of a directory path, `node:crypto` and
+ * `node:zlib` for hashing and compression, and `FS.dump`.
+ */
+import { GitStore as CoreGitStore, type OpenOptions } from "./fs/gitstore.js";
+import { nodeExport } from "./dump-node.js";
+import { nodePlatform } from "./platform-node.js";
+import { NodeStorage } from "./storage/node.js";
+import type { Storage } from "./storage/storage.js";
+
+export * from "./index.js";
+export { NodeStorage } from "./storage/node.js";
+export { nodePlatform } from "./platform-node.js";
+
+/** {@link CoreGitStore} with the Node runtime plugged in. */
+export class GitStore extends CoreGitStore {
+  /**
+   * Open (or create) the repository at `location`: a directory path (stored
+   * through {@link NodeStorage}) or any {@link Storage}.
+   */
+  static override async open(location: string | Storage, options: OpenOptions = {}): Promise<GitStore> {
+    return this._open(location, options, {
+      platform: nodePlatform,
+      storageFor: (path) => new NodeStorage(path),
+      localExport: nodeExport,
+      locationOf: (s) => (s instanceof NodeStorage ? s.root : s),
+    }) as Promise<GitStore>;
+  }
+}

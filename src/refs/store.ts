@@ -1,0 +1,286 @@
+/**
+ * The files ref backend, interoperable with git: loose refs (which win),
+ * `packed-refs`, symbolic refs, reflogs, and all-or-nothing updates under git's
+ * own lock files with the compare-and-swap done after the locks are held.
+ */
+import { CorruptObjectError, RefConflictError, ValueError } from "../errors.js";
+import { isId, zeroId, type HashAlgorithm } from "../objects/hash.js";
+import type { Storage } from "../storage/storage.js";
+import { dirname } from "../storage/storage.js";
+import { Lock } from "./lock.js";
+import { checkRefName } from "./names.js";
+import { compareRefNames, decodePackedRefs, encodePackedRefs, type PackedRef } from "./packed-refs.js";
+import { decodeReflog, encodeReflogEntry, type ReflogEntry } from "./reflog.js";
+
+/** What a ref file holds. */
+export type RefValue = { readonly kind: "id"; readonly id: string } | { readonly kind: "symbolic"; readonly target: string };
+
+/** The condition a ref must meet, checked under its lock. */
+export type Expected = { readonly kind: "any" } | { readonly kind: "absent" } | { readonly kind: "present" } | { readonly kind: "value"; readonly id: string };
+
+export interface RefEdit {
+  /** Full ref name (`refs/heads/main`). */
+  readonly name: string;
+  /** New id, or `null` to delete the ref. */
+  readonly newId: string | null;
+  readonly expected?: Expected;
+  /** Reflog message. */
+  readonly message?: string;
+}
+
+export interface RefStoreOptions {
+  /** How long a held lock is waited for (ms). Default 1000. */
+  readonly lockTimeoutMs?: number;
+  /** Flush ref files (and their directories) before an update resolves. */
+  readonly sync?: boolean;
+  /** Write reflogs for branches and HEAD (git's `core.logAllRefUpdates`). Default true. */
+  readonly logAllRefUpdates?: boolean;
+  /** `Name <email> seconds +HHMM` for reflog lines, computed at update time. */
+  readonly identity: () => string;
+}
+
+const MAX_SYMREF_DEPTH = 5;
+const PACKED = "packed-refs";
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class RefStore {
+  readonly #timeout: number;
+  readonly #sync: boolean;
+  readonly #logAll: boolean;
+
+  constructor(
+    readonly storage: Storage,
+    readonly algo: HashAlgorithm,
+    readonly options: RefStoreOptions,
+  ) {
+    this.#timeout = options.lockTimeoutMs ?? 1000;
+    this.#sync = options.sync ?? false;
+    this.#logAll = options.logAllRefUpdates ?? true;
+  }
+
+  #parseLoose(name: string, bytes: Uint8Array): RefValue {
+    const text = decoder.decode(bytes);
+    if (text.startsWith("ref:")) {
+      const target = text.slice(4).trim();
+      if (!target.startsWith("refs/") && target !== "HEAD") throw new CorruptObjectError(`ref ${name}: malformed symbolic ref ${JSON.stringify(text.slice(0, 80))}`);
+      return { kind: "symbolic", target };
+    }
+    // git's reader: trailing whitespace trimmed, anything after whitespace ignored.
+    const id = text.trim().split(/\s/)[0]!.toLowerCase();
+    if (!isId(id, this.algo)) throw new CorruptObjectError(`ref ${name}: unparsable ref file ${JSON.stringify(text.slice(0, 80))}`);
+    return { kind: "id", id };
+  }
+
+  async #readLoose(name: string): Promise<RefValue | undefined> {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await this.storage.read(name);
+    } catch (e) {
+      if (e instanceof ValueError) return undefined; // a directory is in the way: not a loose ref
+      throw e;
+    }
+    return bytes && this.#parseLoose(name, bytes);
+  }
+
+  /** All packed refs, sorted (empty when there is no `packed-refs`). */
+  async readPacked(): Promise<PackedRef[]> {
+    const bytes = await this.storage.read(PACKED);
+    return bytes ? decodePackedRefs(decoder.decode(bytes), this.algo) : [];
+  }
+
+  /** The ref's own value (loose wins over packed), or `undefined`. */
+  async read(name: string): Promise<RefValue | undefined> {
+    const loose = await this.#readLoose(name);
+    if (loose) return loose;
+    const packed = (await this.readPacked()).find((r) => r.name === name);
+    return packed && { kind: "id", id: packed.id };
+  }
+
+  /** Follow symbolic refs to an id; `undefined` when the chain ends at a missing ref. */
+  async resolve(name: string): Promise<string | undefined> {
+    let current = name;
+    for (let depth = 0; depth <= MAX_SYMREF_DEPTH; depth++) {
+      const v = await this.read(current);
+      if (!v) return undefined;
+      if (v.kind === "id") return v.id;
+      current = v.target;
+    }
+    throw new CorruptObjectError(`ref ${name}: symbolic ref chain too long or looping`);
+  }
+
+  /** Target of a symbolic ref (one level), or `undefined` when `name` is not one. */
+  async readSymbolic(name: string): Promise<string | undefined> {
+    const v = await this.#readLoose(name);
+    return v?.kind === "symbolic" ? v.target : undefined;
+  }
+
+  /** Refs under `prefix` (e.g. `refs/heads/`), loose and packed merged, symbolic ones resolved, sorted. */
+  async list(prefix: string): Promise<{ name: string; id: string }[]> {
+    const found = new Map<string, string>();
+    for (const r of await this.readPacked()) if (r.name.startsWith(prefix)) found.set(r.name, r.id);
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of (await this.storage.list(dir)) ?? []) {
+        const path = `${dir}/${e.name}`;
+        if (e.isDirectory) await walk(path);
+        else if (!e.name.endsWith(".lock") && path.startsWith(prefix)) {
+          const v = await this.#readLoose(path);
+          if (!v) continue;
+          const id = v.kind === "id" ? v.id : await this.resolve(path);
+          if (id) found.set(path, id);
+          else found.delete(path);
+        }
+      }
+    };
+    await walk(prefix.endsWith("/") ? prefix.slice(0, -1) : dirname(prefix));
+    return [...found].map(([name, id]) => ({ name, id })).sort((a, b) => compareRefNames(a.name, b.name));
+  }
+
+  /** Point symbolic ref `name` (e.g. `HEAD`) at `target`. */
+  async writeSymbolic(name: string, target: string): Promise<void> {
+    checkRefName(target);
+    const lock = await Lock.acquire(this.storage, name, encoder.encode(`ref: ${target}\n`), { timeoutMs: this.#timeout, sync: this.#sync });
+    try {
+      await lock.commit();
+    } finally {
+      await lock.rollback();
+    }
+  }
+
+  /** One compare-and-swap update (or deletion). */
+  async update(edit: RefEdit): Promise<void> {
+    await this.transaction([edit]);
+  }
+
+  /**
+   * Apply all edits or none: lock every ref in a fixed order, check every
+   * expectation under the locks, then publish. On any failure every lock is
+   * released and nothing changes.
+   */
+  async transaction(edits: readonly RefEdit[]): Promise<void> {
+    const sorted = [...edits].sort((a, b) => compareRefNames(a.name, b.name));
+    for (let i = 0; i < sorted.length; i++) {
+      const e = sorted[i]!;
+      checkRefName(e.name);
+      if (e.newId !== null && !isId(e.newId, this.algo)) throw new ValueError(`not an object id: ${JSON.stringify(e.newId)}`);
+      if (i > 0 && sorted[i - 1]!.name === e.name) throw new ValueError(`ref ${e.name} named twice in one transaction`);
+    }
+    const locks: Lock[] = [];
+    try {
+      const olds: (string | undefined)[] = [];
+      const packedBefore = sorted.some((e) => e.newId !== null) ? await this.readPacked() : [];
+      for (const e of sorted) {
+        if (e.newId !== null) await this.#checkNameConflicts(e.name, packedBefore);
+        locks.push(await Lock.acquire(this.storage, e.name, encoder.encode(e.newId === null ? "" : `${e.newId}\n`), { timeoutMs: this.#timeout, sync: this.#sync }));
+      }
+      const deletes = sorted.filter((e) => e.newId === null);
+      let packedLock: Lock | undefined;
+      if (deletes.length > 0) {
+        // Held across the deletion so a concurrent pack-refs cannot resurrect the ref.
+        packedLock = await Lock.acquire(this.storage, PACKED, new Uint8Array(0), { timeoutMs: Math.max(this.#timeout, 1000), sync: this.#sync });
+        locks.push(packedLock);
+      }
+      const packed = await this.readPacked();
+      for (const e of sorted) {
+        const loose = await this.#readLoose(e.name);
+        if (loose?.kind === "symbolic") throw new ValueError(`ref ${e.name} is a symbolic ref`);
+        const old = loose?.id ?? packed.find((r) => r.name === e.name)?.id;
+        checkExpected(e, old);
+        olds.push(old);
+      }
+      // Commit point: from here on, every step publishes.
+      const headTarget = await this.readSymbolic("HEAD").catch(() => undefined);
+      for (let i = 0; i < sorted.length; i++) {
+        const e = sorted[i]!;
+        if (e.newId === null) continue;
+        await this.#appendReflog(e, olds[i], e.newId, headTarget);
+        await locks[i]!.commit();
+      }
+      if (packedLock) {
+        const names = new Set(deletes.map((e) => e.name));
+        if (packed.some((r) => names.has(r.name))) {
+          await this.storage.write(PACKED, encoder.encode(encodePackedRefs(packed.filter((r) => !names.has(r.name)))), { sync: this.#sync });
+        }
+        for (const e of deletes) {
+          await this.storage.remove(e.name);
+          await this.storage.remove(`logs/${e.name}`);
+          if (headTarget === e.name) await this.#appendReflog(e, olds[sorted.indexOf(e)], zeroId(this.algo), headTarget, true);
+          await this.#pruneEmptyDirs(e.name);
+          await this.#pruneEmptyDirs(`logs/${e.name}`);
+        }
+      }
+    } finally {
+      for (const l of locks) await l.rollback().catch(() => undefined);
+    }
+  }
+
+  /** `refs/heads/a` and `refs/heads/a/b` cannot both exist (loose or packed). */
+  async #checkNameConflicts(name: string, packed: readonly PackedRef[]): Promise<void> {
+    const parts = name.split("/");
+    // The first two levels (`refs/heads`) are namespaces, never refs.
+    for (let i = 3; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join("/");
+      if ((await this.#readLoose(prefix)) !== undefined || packed.some((r) => r.name === prefix)) throw new ValueError(`'${prefix}' exists; cannot create '${name}'`);
+    }
+    const st = await this.storage.stat(name);
+    if (st?.isDirectory) {
+      if (await this.#hasFiles(name)) throw new ValueError(`'${name}' exists as a directory of refs; cannot create '${name}'`);
+      await this.#removeTree(name);
+    }
+    if (packed.some((r) => r.name.startsWith(name + "/"))) throw new ValueError(`refs exist under '${name}/'; cannot create '${name}'`);
+  }
+
+  async #hasFiles(dir: string): Promise<boolean> {
+    for (const e of (await this.storage.list(dir)) ?? []) if (!e.isDirectory || (await this.#hasFiles(`${dir}/${e.name}`))) return true;
+    return false;
+  }
+
+  async #removeTree(dir: string): Promise<void> {
+    for (const e of (await this.storage.list(dir)) ?? []) if (e.isDirectory) await this.#removeTree(`${dir}/${e.name}`);
+    await this.storage.remove(dir);
+  }
+
+  /** Remove now-empty parents of a deleted ref, never the first two levels (`refs/heads`). */
+  async #pruneEmptyDirs(path: string): Promise<void> {
+    const keep = path.startsWith("logs/") ? 3 : 2;
+    for (let dir = dirname(path); dir.split("/").length > keep; dir = dirname(dir)) {
+      const entries = await this.storage.list(dir);
+      if (!entries || entries.length > 0) return;
+      await this.storage.remove(dir).catch(() => undefined);
+    }
+  }
+
+  async #appendReflog(e: RefEdit, oldId: string | undefined, newId: string, headTarget: string | undefined, headOnly = false): Promise<void> {
+    const entry: ReflogEntry = { oldId: oldId ?? zeroId(this.algo), newId, identity: this.options.identity(), message: e.message ?? "" };
+    const line = encoder.encode(encodeReflogEntry(entry));
+    const targets = headOnly ? [] : [`logs/${e.name}`];
+    if (headTarget === e.name) targets.push("logs/HEAD");
+    for (const path of targets) {
+      if (this.#logAll && (path === "logs/HEAD" || e.name.startsWith("refs/heads/"))) await this.storage.append(path, line, { sync: this.#sync });
+      else if (await this.storage.stat(path)) await this.storage.append(path, line, { sync: this.#sync });
+    }
+  }
+
+  /** The reflog of `name` (oldest first); empty when there is none. */
+  async readReflog(name: string): Promise<ReflogEntry[]> {
+    const bytes = await this.storage.read(`logs/${name}`);
+    return bytes ? decodeReflog(decoder.decode(bytes)) : [];
+  }
+}
+
+function checkExpected(e: RefEdit, old: string | undefined): void {
+  const exp = e.expected ?? { kind: "any" };
+  switch (exp.kind) {
+    case "any":
+      return;
+    case "absent":
+      if (old !== undefined) throw new RefConflictError(e.name, `cannot lock ref '${e.name}': reference already exists`);
+      return;
+    case "present":
+      if (old === undefined) throw new RefConflictError(e.name, `cannot lock ref '${e.name}': unable to resolve reference '${e.name}'`);
+      return;
+    case "value":
+      if (old === undefined) throw new RefConflictError(e.name, `cannot lock ref '${e.name}': unable to resolve reference '${e.name}'`);
+      if (old !== exp.id) throw new RefConflictError(e.name, `cannot lock ref '${e.name}': is at ${old} but expected ${exp.id}`);
+  }
+}
