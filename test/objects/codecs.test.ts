@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { CorruptObjectError } from "../../src/errors.js";
+import { decodeCommit, encodeCommit } from "../../src/objects/commit.js";
+import { sha1 } from "../../src/objects/hash.js";
+import { decodeHeader, hashObject } from "../../src/objects/object.js";
+import { decodeTag, encodeTag } from "../../src/objects/tag.js";
+import { decodeText, encodeText } from "../../src/objects/text.js";
+import { decodeTree, encodeTree, MODE, type TreeEntry } from "../../src/objects/tree.js";
+
+const enc = new TextEncoder();
+const HELLO = "ce013625030ba8dba906f756967f9e9ca394464a";
+const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+describe("object ids", () => {
+  it("hashes the canonical form", () => {
+    expect(hashObject(sha1, "blob", enc.encode("hello\n"))).toBe(HELLO);
+    expect(hashObject(sha1, "tree", new Uint8Array(0))).toBe(EMPTY_TREE);
+    expect(hashObject(sha1, "blob", new Uint8Array(0))).toBe("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+  });
+
+  it("parses headers by git's rules", () => {
+    expect(decodeHeader(enc.encode("blob 6\0hello\n"), "x")).toEqual({ type: "blob", size: 6, headerLength: 7 });
+    expect(decodeHeader(enc.encode("blob 0\0"), "x").size).toBe(0);
+    for (const bad of ["blob 06\0", "blob \0", "blob 6", "blub 6\0", "blob -1\0", "blob 6x\0"]) {
+      expect(() => decodeHeader(enc.encode(bad), "x")).toThrow(CorruptObjectError);
+    }
+  });
+});
+
+describe("trees", () => {
+  const e = (mode: string, name: string, id = HELLO): TreeEntry => ({ mode, name, id });
+
+  it("sorts directories as if their name ended in '/' (git's verified example)", () => {
+    const entries = [e(MODE.tree, "foo", EMPTY_TREE), e(MODE.file, "foo.txt"), e(MODE.file, "foo0"), e(MODE.file, "foo-bar"), e(MODE.gitlink, "g", "0123456789abcdef0123456789abcdef01234567"), e(MODE.file, "g.txt"), e(MODE.symlink, "link", "1de565933b05f74c75ff9a6520af5f9f8a5a2f1d"), e(MODE.executable, "run.sh"), e(MODE.gitlink, "sub", "0123456789abcdef0123456789abcdef01234567")];
+    const bytes = encodeTree(entries);
+    expect(hashObject(sha1, "tree", bytes)).toBe("b3aeef517db3dc61a78c91bb857f389296ee36fa");
+    expect(decodeTree(bytes, sha1, "t").map((x) => x.name)).toEqual(["foo-bar", "foo.txt", "foo", "foo0", "g", "g.txt", "link", "run.sh", "sub"]);
+  });
+
+  it("round-trips non-UTF-8 names byte for byte", () => {
+    const raw = new Uint8Array([...enc.encode("100644 "), 0xff, 0xfe, 0x41, 0, ...Buffer.from(HELLO, "hex")]);
+    const decoded = decodeTree(raw, sha1, "t");
+    expect(Buffer.from(encodeTree(decoded)).equals(Buffer.from(raw))).toBe(true);
+    expect([...encodeText(decodeText(new Uint8Array([0xc3, 0x28, 0xe2, 0x82])))]).toEqual([0xc3, 0x28, 0xe2, 0x82]);
+  });
+
+  it("rejects forbidden, duplicate and unordered entries", () => {
+    const raw = (s: string): Uint8Array => new Uint8Array([...enc.encode(s), ...Buffer.from(HELLO, "hex")]);
+    const cat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(parts.flatMap((p) => [...p]));
+    for (const name of [".", "..", ".git", ".GIT", ""]) expect(() => decodeTree(raw(`100644 ${name}\0`), sha1, "t")).toThrow(CorruptObjectError);
+    expect(() => decodeTree(cat(raw("100644 a\0"), raw("100644 a\0")), sha1, "t")).toThrow(/out of order|duplicate/);
+    expect(() => decodeTree(cat(raw("100644 b\0"), raw("100644 a\0")), sha1, "t")).toThrow(/out of order/);
+    expect(() => decodeTree(cat(raw("100644 a\0"), raw("100644 a.b\0"), raw("40000 a\0")), sha1, "t")).toThrow(/duplicate/);
+    expect(() => decodeTree(raw("100644 a\0").subarray(0, 15), sha1, "t")).toThrow(/truncated/);
+    expect(() => decodeTree(raw("10x644 a\0"), sha1, "t")).toThrow(/mode/);
+  });
+});
+
+describe("commits and tags", () => {
+  const signed =
+    "tree aaa96ced2d9a1c8e72c56b253a0e2fe78393feb7\n" +
+    "parent 043580b2cfbf5601554ba98a13b1a573dd6409a5\n" +
+    "author A U Thor <author@example.com> 1700000000 +0100\n" +
+    "committer C O Mitter <committer@example.com> 1700000000 -0130\n" +
+    "encoding ISO-8859-1\n" +
+    "gpgsig -----BEGIN PGP SIGNATURE-----\n \n iIwEABYIADQWIQ\n -----END PGP SIGNATURE-----\n" +
+    "\nfirst\n\n";
+
+  it("round-trips extra and multi-line headers exactly", () => {
+    const c = decodeCommit(enc.encode(signed), sha1, "c");
+    expect(c.parents).toEqual(["043580b2cfbf5601554ba98a13b1a573dd6409a5"]);
+    expect(c.extraHeaders.map(([k]) => k)).toEqual(["encoding", "gpgsig"]);
+    expect(new TextDecoder().decode(encodeCommit(c))).toBe(signed);
+  });
+
+  it("keeps a commit without a message separator distinct", () => {
+    const raw = "tree aaa96ced2d9a1c8e72c56b253a0e2fe78393feb7\nauthor a <b> 1 +0000\ncommitter a <b> 1 +0000\n";
+    expect(new TextDecoder().decode(encodeCommit(decodeCommit(enc.encode(raw), sha1, "c")))).toBe(raw);
+  });
+
+  it("rejects malformed commits", () => {
+    expect(() => decodeCommit(enc.encode("parent x\n\n"), sha1, "c")).toThrow(CorruptObjectError);
+    expect(() => decodeCommit(enc.encode("tree aaa96ced2d9a1c8e72c56b253a0e2fe78393feb7\ncommitter a <b> 1 +0000\n\n"), sha1, "c")).toThrow(/author/);
+    expect(() => decodeCommit(enc.encode("tree aaa96ced2d9a1c8e72c56b253a0e2fe78393feb7\nauthor a <b> 1 +0000\ncommitter a <b> 1 +0000"), sha1, "c")).toThrow(/newline/);
+  });
+
+  it("round-trips annotated tags", () => {
+    const raw = "object 043580b2cfbf5601554ba98a13b1a573dd6409a5\ntype commit\ntag v1.0\ntagger C O Mitter <committer@example.com> 1700000000 +0000\n\nRelease 1.0\n";
+    const t = decodeTag(enc.encode(raw), sha1, "t");
+    expect(t.name).toBe("v1.0");
+    expect(hashObject(sha1, "tag", encodeTag(t))).toBe("acea0edd342e153542cb3b2e92b00cf5ebacf71b");
+  });
+});

@@ -1,0 +1,70 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { CorruptObjectError } from "../../src/errors.js";
+import { applyDelta } from "../../src/objects/delta.js";
+import { decodeEntryHeader, decodeOfsDistance, encodeEntryHeader, encodeOfsDistance } from "../../src/objects/pack.js";
+
+describe("pack entry headers", () => {
+  it("decodes git's examples", () => {
+    expect(decodeEntryHeader(Uint8Array.from([0x36]), 0, "p")).toEqual({ type: 3, size: 6, length: 1 });
+    expect(decodeEntryHeader(Uint8Array.from([0x96, 0x0d]), 0, "p")).toEqual({ type: 1, size: 214, length: 2 });
+    expect(decodeEntryHeader(Uint8Array.from([0xbc, 0xc8, 0x01]), 0, "p")).toEqual({ type: 3, size: 3212, length: 3 });
+    expect(decodeEntryHeader(Uint8Array.from([0xe9, 0x04]), 0, "p")).toEqual({ type: 6, size: 73, length: 2 });
+    expect(() => decodeEntryHeader(Uint8Array.from([0x96]), 0, "p")).toThrow(CorruptObjectError);
+  });
+
+  it("round-trips any size", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 7 }), fc.maxSafeNat(), (type, size) => {
+        const b = encodeEntryHeader(type, size);
+        expect(decodeEntryHeader(b, 0, "p")).toEqual({ type, size, length: b.length });
+      }),
+      { seed: 1 },
+    );
+  });
+
+  it("encodes OFS_DELTA distances as git does", () => {
+    const cases: [number, number[]][] = [
+      [1, [0x01]],
+      [127, [0x7f]],
+      [128, [0x80, 0x00]],
+      [229, [0x80, 0x65]],
+      [16383, [0xfe, 0x7f]],
+      [16511, [0xff, 0x7f]],
+      [16512, [0x80, 0x80, 0x00]],
+      [2113663, [0xff, 0xff, 0x7f]],
+      [2113664, [0x80, 0x80, 0x80, 0x00]],
+    ];
+    for (const [d, bytes] of cases) {
+      expect([...encodeOfsDistance(d)]).toEqual(bytes);
+      expect(decodeOfsDistance(Uint8Array.from(bytes), 0, "p")).toEqual([d, bytes.length]);
+    }
+  });
+});
+
+describe("delta application", () => {
+  const base = new TextEncoder().encode("0123456789abcdefghij");
+  const d = (...b: number[]): Uint8Array => Uint8Array.from(b);
+
+  it("copies and inserts", () => {
+    // source 20, target 7: copy 3 bytes from offset 10, insert "XYZ", copy 1 from 0
+    const delta = d(20, 7, 0x91, 10, 3, 3, 0x58, 0x59, 0x5a, 0x90, 1);
+    expect(new TextDecoder().decode(applyDelta(base, delta, "x"))).toBe("abcXYZ0");
+  });
+
+  it("treats copy size 0 as 0x10000", () => {
+    const big = new Uint8Array(0x10000).map((_, i) => i & 0xff);
+    const delta = d(0x80, 0x80, 0x04, 0x80, 0x80, 0x04, 0x80);
+    expect(applyDelta(big, delta, "x")).toEqual(big);
+  });
+
+  it("rejects hostile deltas", () => {
+    expect(() => applyDelta(base, d(21, 1, 1, 0x41), "x")).toThrow(/base/); // wrong source size
+    expect(() => applyDelta(base, d(20, 5, 0x91, 18, 5), "x")).toThrow(/out of range/); // copy past base
+    expect(() => applyDelta(base, d(20, 2, 3, 0x41, 0x42, 0x43), "x")).toThrow(/out of range/); // insert past target
+    expect(() => applyDelta(base, d(20, 3, 1, 0x41), "x")).toThrow(/declared/); // short output
+    expect(() => applyDelta(base, d(20, 1, 0), "x")).toThrow(/opcode 0/);
+    expect(() => applyDelta(base, d(20, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 0x41), "x")).toThrow(CorruptObjectError); // absurd size, no huge allocation
+    expect(() => applyDelta(base, d(20, 1, 0x91, 1), "x")).toThrow(/truncated/);
+  });
+});

@@ -1,0 +1,58 @@
+import { createHash } from "node:crypto";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { sha1, toHex } from "../../src/objects/hash.js";
+import { nodeSha1 } from "../../src/platform-node.js";
+
+const ref = (b: Uint8Array): string => createHash("sha1").update(b).digest("hex");
+
+describe("SHA-1 (pure TypeScript)", () => {
+  it("matches known vectors", () => {
+    const enc = new TextEncoder();
+    expect(toHex(sha1.create().update(enc.encode("")).digest())).toBe("da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    expect(toHex(sha1.create().update(enc.encode("abc")).digest())).toBe("a9993e364706816aba3e25717850c26c9cd0d89d");
+    expect(toHex(sha1.create().update(enc.encode("blob 6\0hello\n")).digest())).toBe("ce013625030ba8dba906f756967f9e9ca394464a");
+  });
+
+  it("agrees with node:crypto at every length around the block boundaries", () => {
+    const data = Uint8Array.from({ length: 300 }, (_, i) => (i * 131 + 7) & 0xff);
+    for (let n = 0; n <= 300; n++) {
+      const b = data.subarray(0, n);
+      expect(toHex(sha1.create().update(b).digest())).toBe(ref(b));
+    }
+  });
+
+  it("agrees with node:crypto on random inputs split into random chunks", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 5000 }), fc.array(fc.nat(200), { maxLength: 10 }), (bytes, cuts) => {
+        const h = sha1.create();
+        let p = 0;
+        for (const c of cuts) {
+          h.update(bytes.subarray(p, Math.min(bytes.length, p + c)));
+          p = Math.min(bytes.length, p + c);
+        }
+        h.update(bytes.subarray(p));
+        expect(toHex(h.digest())).toBe(ref(bytes));
+      }),
+      { seed: 42, numRuns: 300 },
+    );
+  });
+
+  it("agrees with node:crypto on several MB", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1_000_000, max: 4_000_000 }), fc.integer(), (n, seed) => {
+        const b = new Uint8Array(n);
+        let x = seed | 1;
+        for (let i = 0; i < n; i++) {
+          x ^= x << 13;
+          x ^= x >>> 17;
+          x ^= x << 5;
+          b[i] = x & 0xff;
+        }
+        expect(toHex(sha1.create().update(b).digest())).toBe(ref(b));
+        expect(toHex(nodeSha1.create().update(b).digest())).toBe(ref(b));
+      }),
+      { seed: 7, numRuns: 3 },
+    );
+  });
+});

@@ -1,0 +1,59 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { pakoZlib, ZlibError } from "../../src/objects/zlib.js";
+import { nodeZlib } from "../../src/platform-node.js";
+
+const impls = [
+  ["pako", pakoZlib],
+  ["node:zlib", nodeZlib],
+] as const;
+
+describe("zlib", () => {
+  it("pako and node:zlib deflate to the same bytes and inflate each other's output", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 20000 }), fc.string({ maxLength: 5000 }).map((s) => new TextEncoder().encode(s.repeat(3)))), fc.constantFrom(1, 6, 9), (data, level) => {
+        const a = pakoZlib.deflate(data, level);
+        const b = nodeZlib.deflate(data, level);
+        expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+        for (const [, z] of impls) {
+          const r = z.inflate(a, data.length);
+          expect(Buffer.from(r.output).equals(Buffer.from(data))).toBe(true);
+          expect(r.consumed).toBe(a.length);
+        }
+      }),
+      { seed: 3, numRuns: 100 },
+    );
+  });
+
+  for (const [name, z] of impls) {
+    describe(name, () => {
+      const data = new TextEncoder().encode("hello world ".repeat(1000));
+      const packed = pakoZlib.deflate(data, 6);
+
+      it("refuses to inflate past the bound", () => {
+        expect(() => z.inflate(packed, data.length - 1)).toThrow(ZlibError);
+      });
+
+      it("reports a truncated or damaged stream", () => {
+        expect(() => z.inflate(packed.subarray(0, packed.length - 10), data.length)).toThrow(ZlibError);
+        const bad = packed.slice();
+        bad[5] ^= 0xff;
+        bad[6] ^= 0xff;
+        expect(() => z.inflate(bad, data.length)).toThrow(ZlibError);
+        expect(() => z.inflate(new Uint8Array([1, 2, 3]), 10)).toThrow(ZlibError);
+      });
+
+      it("says where the stream ended when more bytes follow", () => {
+        const withTail = new Uint8Array(packed.length + 5);
+        withTail.set(packed);
+        const r = z.inflate(withTail, data.length);
+        expect(r.consumed).toBe(packed.length);
+        expect(r.output.length).toBe(data.length);
+      });
+
+      it("inflates a prefix only", () => {
+        expect(Buffer.from(z.inflatePrefix(packed, 11)).toString()).toBe("hello world");
+      });
+    });
+  }
+});
