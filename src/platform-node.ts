@@ -1,5 +1,6 @@
 /** `node:crypto` and `node:zlib` behind the engine's {@link Platform} port. */
 import { createHash } from "node:crypto";
+import { constants as bufferConstants } from "node:buffer";
 import { constants, deflateSync, inflateSync } from "node:zlib";
 import type { Hasher, HashAlgorithm } from "./objects/hash.js";
 import type { Platform } from "./objects/platform.js";
@@ -29,7 +30,7 @@ export const nodeZlib: Zlib = {
   deflate: (data, level) => asBytes(deflateSync(data, { level })),
   inflate(data, maxOutput) {
     try {
-      const r = inflateSync(data, { info: true, maxOutputLength: Math.max(1, maxOutput) }) as unknown as {
+      const r = inflateSync(data, { info: true, maxOutputLength: Math.max(1, Math.min(maxOutput, bufferConstants.MAX_LENGTH)) }) as unknown as {
         buffer: Buffer;
         engine: { bytesWritten: number };
       };

@@ -149,3 +149,49 @@ export class PackIndex {
     return this.#sorted;
   }
 }
+
+/** One object of a pack, as its index records it. */
+export interface PackIndexEntry {
+  readonly id: string;
+  readonly offset: number;
+  readonly crc: number;
+}
+
+/** Serialize a v2 index (entries in any order), with 64-bit offsets where needed. */
+export function encodePackIndex(entries: readonly PackIndexEntry[], packChecksum: Uint8Array, algo: HashAlgorithm): Uint8Array {
+  const h = algo.size;
+  const sorted = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const n = sorted.length;
+  const large = sorted.filter((e) => e.offset >= 0x80000000);
+  const size = 8 + 1024 + n * (h + 8) + large.length * 8 + 2 * h;
+  const out = new Uint8Array(size);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, MAGIC);
+  v.setUint32(4, 2);
+  const fan = new Uint32Array(256);
+  for (const e of sorted) fan[parseInt(e.id.slice(0, 2), 16)]!++;
+  let acc = 0;
+  for (let b = 0; b < 256; b++) {
+    acc += fan[b]!;
+    v.setUint32(8 + b * 4, acc);
+  }
+  const ids = 8 + 1024;
+  const crcs = ids + n * h;
+  const offs = crcs + n * 4;
+  const big = offs + n * 4;
+  let slot = 0;
+  sorted.forEach((e, i) => {
+    out.set(fromHex(e.id), ids + i * h);
+    v.setUint32(crcs + i * 4, e.crc >>> 0);
+    if (e.offset >= 0x80000000) {
+      v.setUint32(offs + i * 4, (0x80000000 | slot) >>> 0);
+      v.setBigUint64(big + slot * 8, BigInt(e.offset));
+      slot++;
+    } else {
+      v.setUint32(offs + i * 4, e.offset);
+    }
+  });
+  out.set(packChecksum, size - 2 * h);
+  out.set(algo.create().update(out.subarray(0, size - h)).digest(), size - h);
+  return out;
+}

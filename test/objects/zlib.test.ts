@@ -37,8 +37,8 @@ describe("zlib", () => {
       it("reports a truncated or damaged stream", () => {
         expect(() => z.inflate(packed.subarray(0, packed.length - 10), data.length)).toThrow(ZlibError);
         const bad = packed.slice();
-        bad[5] ^= 0xff;
-        bad[6] ^= 0xff;
+        bad[5]! ^= 0xff;
+        bad[6]! ^= 0xff;
         expect(() => z.inflate(bad, data.length)).toThrow(ZlibError);
         expect(() => z.inflate(new Uint8Array([1, 2, 3]), 10)).toThrow(ZlibError);
       });

@@ -1,0 +1,133 @@
+/** Damaged or hostile object data: always CorruptObjectError naming the object or file. */
+import { deflateSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { CorruptObjectError } from "../../src/errors.js";
+import { ObjectDatabase } from "../../src/objects/odb.js";
+import { hashObject } from "../../src/objects/object.js";
+import { sha1 } from "../../src/objects/hash.js";
+import { portablePlatform } from "../../src/objects/platform.js";
+import { nodePlatform } from "../../src/platform-node.js";
+import { MemoryStorage } from "../../src/storage/memory.js";
+import { buildPack } from "../helpers/pack-builder.js";
+
+const enc = new TextEncoder();
+const blobId = (s: string): string => hashObject(sha1, "blob", enc.encode(s));
+const loosePath = (id: string): string => `objects/${id.slice(0, 2)}/${id.slice(2)}`;
+
+describe.each([
+  ["portable", portablePlatform],
+  ["node", nodePlatform],
+] as const)("corrupt data (%s platform)", (_, platform) => {
+  const setup = async (files: Record<string, Uint8Array>): Promise<ObjectDatabase> => {
+    const s = new MemoryStorage();
+    for (const [p, b] of Object.entries(files)) await s.write(p, b);
+    await s.mkdirp("objects/pack");
+    return new ObjectDatabase(s, platform);
+  };
+  const expectCorrupt = async (odb: ObjectDatabase, id: string, pattern: RegExp): Promise<void> => {
+    const err = await odb.read(id).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptObjectError);
+    expect((err as Error).message).toMatch(pattern);
+  };
+
+  it("a truncated loose object", async () => {
+    const id = blobId("hello world, hello world");
+    const full = deflateSync(Buffer.from("blob 24\0hello world, hello world"));
+    const odb = await setup({ [loosePath(id)]: full.subarray(0, full.length - 6) });
+    await expectCorrupt(odb, id, new RegExp(id));
+  });
+
+  it("a loose object that is not zlib at all", async () => {
+    const id = blobId("x");
+    await expectCorrupt(await setup({ [loosePath(id)]: enc.encode("this is not zlib") }), id, new RegExp(id));
+  });
+
+  it("a loose object with garbage after the stream", async () => {
+    const id = blobId("x");
+    const z = deflateSync(Buffer.from("blob 1\0x"));
+    await expectCorrupt(await setup({ [loosePath(id)]: Buffer.concat([z, Buffer.from("junk")]) }), id, /garbage/);
+  });
+
+  it("an object whose content does not match its name", async () => {
+    const id = blobId("expected");
+    await expectCorrupt(await setup({ [loosePath(id)]: deflateSync(Buffer.from("blob 5\0other")) }), id, /hashes to/);
+  });
+
+  it("a loose header declaring an absurd size allocates nothing", async () => {
+    const id = blobId("x");
+    await expectCorrupt(await setup({ [loosePath(id)]: deflateSync(Buffer.from("blob 999999999999\0x")) }), id, /header says|bytes/);
+  });
+
+  it("a loose object whose header is shorter than its content", async () => {
+    const id = blobId("xyz");
+    await expectCorrupt(await setup({ [loosePath(id)]: deflateSync(Buffer.from("blob 1\0xyz")) }), id, new RegExp(id));
+  });
+
+  const packed = async (entries: Parameters<typeof buildPack>[0], mutate?: (p: Uint8Array, i: Uint8Array) => void): Promise<ObjectDatabase> => {
+    const { pack, idx, name } = buildPack(entries);
+    mutate?.(pack, idx);
+    return setup({ [`objects/pack/${name}.pack`]: pack, [`objects/pack/${name}.idx`]: idx });
+  };
+  const body = enc.encode("some base content that is long enough");
+  const baseId = hashObject(sha1, "blob", body);
+
+  it("reads a valid hand-built pack (control)", async () => {
+    const odb = await packed([{ id: baseId, type: 3, body }]);
+    expect(new TextDecoder().decode((await odb.read(baseId)).data)).toBe("some base content that is long enough");
+  });
+
+  it("an index pointing outside its pack", async () => {
+    await expectCorrupt(await packed([{ id: baseId, type: 3, body, fakeOffset: 5000 }]), baseId, /pack/);
+  });
+
+  it("a pack whose trailer checksum is wrong", async () => {
+    await expectCorrupt(await packed([{ id: baseId, type: 3, body }], (p) => (p[p.length - 1]! ^= 1)), baseId, /checksum/);
+  });
+
+  it("an index whose own checksum is wrong", async () => {
+    await expectCorrupt(await packed([{ id: baseId, type: 3, body }], (_, i) => (i[100]! ^= 1)), baseId, /\.idx/);
+  });
+
+  it("a pack entry whose content was damaged", async () => {
+    await expectCorrupt(await packed([{ id: baseId, type: 3, body, size: body.length + 3 }]), baseId, /header says/);
+  });
+
+  const delta = (...b: number[]): Uint8Array => Uint8Array.from(b);
+  const targetId = blobId("target");
+
+  it("a delta that copies out of range", async () => {
+    const d = delta(body.length, 10, 0x91, 30, 10);
+    await expectCorrupt(await packed([{ id: baseId, type: 3, body }, { id: targetId, type: 6, body: d, ofsBase: 0 }]), targetId, /out of range/);
+  });
+
+  it("a delta that declares wrong sizes", async () => {
+    const d = delta(body.length + 1, 4, 0x90, 4);
+    await expectCorrupt(await packed([{ id: baseId, type: 3, body }, { id: targetId, type: 6, body: d, ofsBase: 0 }]), targetId, /base/);
+    const d2 = delta(body.length, 9, 0x90, 4);
+    await expectCorrupt(await packed([{ id: baseId, type: 3, body }, { id: targetId, type: 6, body: d2, ofsBase: 0 }]), targetId, /declared/);
+  });
+
+  it("a delta chain that refers to itself", async () => {
+    const d = delta(4, 4, 0x90, 4);
+    await expectCorrupt(await packed([{ id: targetId, type: 7, body: d, refBase: targetId }]), targetId, /loops/);
+    const other = blobId("other");
+    await expectCorrupt(await packed([{ id: targetId, type: 7, body: d, refBase: other }, { id: other, type: 7, body: d, refBase: targetId }]), targetId, /loops/);
+  });
+
+  it("a REF_DELTA whose base is not in the pack", async () => {
+    await expectCorrupt(await packed([{ id: targetId, type: 7, body: delta(4, 4, 0x90, 4), refBase: blobId("absent") }]), targetId, /not in the pack/);
+  });
+
+  it("a pack entry declaring an absurd size", async () => {
+    await expectCorrupt(await packed([{ id: baseId, type: 3, body, size: 2 ** 45 }]), baseId, new RegExp(baseId));
+  });
+
+  it("an invalid entry type", async () => {
+    await expectCorrupt(await packed([{ id: baseId, type: 5, body }]), baseId, /type/);
+  });
+
+  it("a missing object that something references", async () => {
+    await expectCorrupt(await setup({}), baseId, /missing/);
+    expect(await (await setup({})).find(baseId)).toBeUndefined();
+  });
+});

@@ -1,0 +1,29 @@
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { CorruptObjectError } from "../../src/errors.js";
+import { MemoryStorage } from "../../src/storage/memory.js";
+import { NodeStorage } from "../../src/storage/node.js";
+import { cleanupTemp, tempDir } from "../helpers/git.js";
+import { storageContract } from "./contract.js";
+
+afterAll(cleanupTemp);
+
+storageContract("MemoryStorage", async () => new MemoryStorage());
+storageContract("NodeStorage", async () => new NodeStorage(join(tempDir(), "repo")));
+
+describe("NodeStorage confinement", () => {
+  it("never reads or writes through a symbolic link leading outside the root", async () => {
+    const root = join(tempDir(), "repo");
+    const outside = tempDir();
+    mkdirSync(join(root, "refs"), { recursive: true });
+    writeFileSync(join(outside, "secret"), "secret");
+    symlinkSync(outside, join(root, "refs/heads"));
+    symlinkSync(join(outside, "secret"), join(root, "refs/file"));
+    const s = new NodeStorage(root);
+    await expect(s.read("refs/heads/secret")).rejects.toThrow(CorruptObjectError);
+    await expect(s.write("refs/heads/new", new Uint8Array([1]))).rejects.toThrow(CorruptObjectError);
+    await expect(s.createExclusive("refs/heads/x.lock", new Uint8Array([1]))).rejects.toThrow(CorruptObjectError);
+    await expect(s.read("refs/file")).rejects.toThrow(/symbolic link/);
+  });
+});
