@@ -1,0 +1,474 @@
+/** The public contract of API.md, row by row, on MemoryStorage and on disk. */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  CorruptObjectError,
+  FileExistsError,
+  FileNotFoundError,
+  FS,
+  GitStore,
+  IsADirectoryError,
+  KeyError,
+  MemoryStorage,
+  NotADirectoryError,
+  PermissionError,
+  StaleSnapshotError,
+  ValueError,
+  type Storage,
+} from "../../src/node.js";
+import { cleanupTemp, fsck, git, tempDir } from "../helpers/git.js";
+import { race } from "../helpers/race.js";
+
+afterAll(cleanupTemp);
+
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+async function rejects(p: Promise<unknown>, cls: new (...a: never[]) => Error, code?: string): Promise<Error> {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(cls);
+  if (code !== undefined) expect((e as { code?: string }).code).toBe(code);
+  return e as Error;
+}
+
+const backends: [string, () => string | Storage][] = [
+  ["MemoryStorage", () => new MemoryStorage()],
+  ["disk", () => join(tempDir(), "repo.git")],
+];
+
+describe.each(backends)("GitStore on %s", (_, location) => {
+  const fresh = async (): Promise<{ repo: GitStore; fs: FS }> => {
+    const repo = await GitStore.open(location(), { create: "main", author: "alice", email: "alice@example.com" });
+    return { repo, fs: await repo.branches.get("main") };
+  };
+
+  describe("open", () => {
+    it("create: branch name bootstraps one empty commit", async () => {
+      const { repo, fs } = await fresh();
+      expect(fs.message).toBe("Initialize main");
+      expect(fs.branch).toBe("main");
+      expect(fs.hash).toMatch(/^[0-9a-f]{40}$/);
+      expect(await fs.ls()).toEqual([]);
+      expect(await fs.parent()).toBeNull();
+      expect(await repo.branches.keys()).toEqual(["main"]);
+    });
+
+    it("create: true makes an empty repository with no branches", async () => {
+      const repo = await GitStore.open(location(), { create: true });
+      expect(await repo.branches.keys()).toEqual([]);
+      expect(await repo.branches.size()).toBe(0);
+    });
+
+    it("opening a missing repository is FileNotFoundError; creating over one is FileExistsError", async () => {
+      await rejects(GitStore.open(location()), FileNotFoundError, "ENOENT");
+      const loc = location();
+      await GitStore.open(loc, { create: "main" });
+      await rejects(GitStore.open(loc, { create: true }), FileExistsError, "EEXIST");
+      await rejects(GitStore.open(loc, { create: "other" }), FileExistsError, "EEXIST");
+      const again = await GitStore.open(loc);
+      expect(await again.branches.keys()).toEqual(["main"]);
+    });
+
+    it("identity that would forge headers is ValueError", async () => {
+      for (const bad of [{ author: "a<b" }, { author: "a>b" }, { email: "x\ny" }, { author: "nul\0" }]) {
+        await rejects(GitStore.open(location(), { create: "main", ...bad }), ValueError, "EINVAL");
+      }
+    });
+
+    it("default identity is gitstore <gitstore@localhost>", async () => {
+      const loc = location();
+      const repo = await GitStore.open(loc, { create: "main" });
+      const fs = await (await repo.branches.get("main")).write("a", "b");
+      const raw = text((await repo._repo.odb.read(fs.hash)).data);
+      expect(raw).toMatch(/\nauthor gitstore <gitstore@localhost> \d+ [+-]\d{4}\ncommitter gitstore <gitstore@localhost> /);
+    });
+  });
+
+  describe("reading", () => {
+    it("read, readText, ls, exists, walk", async () => {
+      let { fs } = await fresh();
+      fs = await fs.batch(async (b) => {
+        b.write("a/b/c.txt", "deep");
+        b.write("a/x.bin", new Uint8Array([0, 1, 2, 255]));
+        b.write("top.txt", "top");
+      });
+      expect(text(await fs.read("a/b/c.txt"))).toBe("deep");
+      expect([...(await fs.read("a/x.bin"))]).toEqual([0, 1, 2, 255]);
+      expect(await fs.readText("/top.txt/")).toBe("top");
+      expect(await fs.ls()).toEqual(["a", "top.txt"]);
+      expect(await fs.ls("a")).toEqual(["b", "x.bin"]);
+      expect(await fs.ls("")).toEqual(["a", "top.txt"]);
+      expect(await fs.exists("a")).toBe(true);
+      expect(await fs.exists("a/b/c.txt")).toBe(true);
+      expect(await fs.exists("a/nope")).toBe(false);
+      expect(await fs.exists("top.txt/below")).toBe(false);
+      expect(await collect(fs.walk())).toEqual([
+        ["", ["a"], ["top.txt"]],
+        ["a", ["b"], ["x.bin"]],
+        ["a/b", [], ["c.txt"]],
+      ]);
+      expect(await collect(fs.walk("a/b"))).toEqual([["a/b", [], ["c.txt"]]]);
+    });
+
+    it("read errors: FileNotFoundError, IsADirectoryError, NotADirectoryError", async () => {
+      const { fs: f0 } = await fresh();
+      const fs = await f0.write("dir/file", "x");
+      await rejects(fs.read("missing"), FileNotFoundError, "ENOENT");
+      await rejects(fs.read("dir"), IsADirectoryError, "EISDIR");
+      await rejects(fs.read("dir/file/more"), NotADirectoryError, "ENOTDIR");
+      await rejects(fs.ls("dir/file"), NotADirectoryError, "ENOTDIR");
+      await rejects(fs.ls("nothing"), FileNotFoundError, "ENOENT");
+      await rejects(collect(fs.walk("dir/file")), NotADirectoryError, "ENOTDIR");
+    });
+
+    it("open rb: read, seek, tell, close", async () => {
+      const { fs: f0 } = await fresh();
+      const fs = await f0.write("f", "0123456789");
+      const f = await fs.open("f", "rb");
+      expect(text(await f.read(3))).toBe("012");
+      expect(f.tell()).toBe(3);
+      expect(f.seek(-2, 2)).toBe(8);
+      expect(text(await f.read())).toBe("89");
+      expect(f.seek(1, 0)).toBe(1);
+      expect(f.seek(2, 1)).toBe(3);
+      expect(text(await f.read(100))).toBe("3456789");
+      await f.close();
+      await rejects(fs.open("missing", "rb"), FileNotFoundError);
+      await rejects(fs.open("f", "r" as "rb"), ValueError, "EINVAL");
+    });
+
+    it("returned bytes are the caller's own", async () => {
+      const { fs: f0 } = await fresh();
+      const fs = await f0.write("f", "abc");
+      const a = await fs.read("f");
+      a[0] = 0x7a;
+      expect(await fs.readText("f")).toBe("abc");
+    });
+  });
+
+  describe("paths", () => {
+    it("invalid paths are ValueError everywhere (exists too)", async () => {
+      const { fs } = await fresh();
+      for (const bad of ["", "/", "a//b", "./a", "a/..", "../x", "a/./b", "nul\0", ".git", "a/.GIT/b", ".Git"]) {
+        await rejects(fs.read(bad), ValueError, "EINVAL");
+        await rejects(fs.exists(bad), ValueError, "EINVAL");
+        await rejects(fs.write(bad, "x"), ValueError, "EINVAL");
+      }
+    });
+  });
+
+  describe("writing", () => {
+    it("each write is one commit on the branch; the old snapshot never changes", async () => {
+      const { repo, fs: f0 } = await fresh();
+      const f1 = await f0.write("a.txt", "one");
+      expect(f1.message).toBe("Write a.txt");
+      expect((await f1.parent())!.hash).toBe(f0.hash);
+      expect(await f0.exists("a.txt")).toBe(false);
+      expect((await repo.branches.get("main")).hash).toBe(f1.hash);
+      const f2 = await f1.write("a.txt", "one", { message: "same again" });
+      expect(f2.hash).not.toBe(f1.hash);
+      expect(f2.message).toBe("same again");
+      const f3 = await f2.remove("a.txt");
+      expect(f3.message).toBe("Remove a.txt");
+      expect((await collect(f3.log())).map((s) => s.message)).toEqual(["Remove a.txt", "same again", "Write a.txt", "Initialize main"]);
+    });
+
+    it("write replaces a directory, and a file in the way of a parent", async () => {
+      const { fs: f0 } = await fresh();
+      let fs = await f0.write("d/x", "1");
+      fs = await fs.write("d", "now a file");
+      expect(await fs.readText("d")).toBe("now a file");
+      fs = await fs.write("d/y/z", "below");
+      expect(await fs.ls("d")).toEqual(["y"]);
+      expect(await fs.readText("d/y/z")).toBe("below");
+    });
+
+    it("remove deletes files and directories; empty directories disappear", async () => {
+      const { fs: f0 } = await fresh();
+      let fs = await f0.batch((b) => {
+        b.write("a/b/c", "1");
+        b.write("a/d", "2");
+      });
+      fs = await fs.remove("a/b/c");
+      expect(await fs.ls("a")).toEqual(["d"]);
+      fs = await fs.remove("a");
+      expect(await fs.ls()).toEqual([]);
+      await rejects(fs.remove("a"), FileNotFoundError, "ENOENT");
+    });
+
+    it("identical content is stored once and untouched subtrees are shared", async () => {
+      const { repo, fs: f0 } = await fresh();
+      const fs = await f0.batch((b) => {
+        b.write("x/1", "same");
+        b.write("y/2", "same");
+        b.write("z/3", "other");
+      });
+      const next = await fs.write("x/1", "changed");
+      const tree = (id: string): string => text(new Uint8Array(0)) + id;
+      const rootOld = await repo._repo.getTree(fs.tree);
+      const rootNew = await repo._repo.getTree(next.tree);
+      expect(tree(rootNew.byName.get("y")!.id)).toBe(tree(rootOld.byName.get("y")!.id));
+      expect(rootNew.byName.get("x")!.id).not.toBe(rootOld.byName.get("x")!.id);
+      const y = await repo._repo.getTree(rootOld.byName.get("y")!.id);
+      const x = await repo._repo.getTree(rootOld.byName.get("x")!.id);
+      expect(y.entries[0]!.id).toBe(x.entries[0]!.id);
+    });
+
+    it("open wb commits on close and sets fs", async () => {
+      const { fs } = await fresh();
+      const f = await fs.open("w.txt", "wb");
+      expect(await f.write("hello ")).toBe(6);
+      expect(await f.write(new Uint8Array([0x21]))).toBe(1);
+      const next = await f.close();
+      expect(f.fs).toBe(next);
+      expect(await next.readText("w.txt")).toBe("hello !");
+      expect(next.message).toBe("Write w.txt");
+      const g = await next.open("never.txt", "wb");
+      await g.write("x");
+      expect((await next.parent())!.hash).toBe(fs.hash);
+    });
+
+    it("a commit message with NUL is ValueError", async () => {
+      const { fs } = await fresh();
+      await rejects(fs.write("a", "b", { message: "bad\0" }), ValueError);
+    });
+  });
+
+  describe("batch", () => {
+    it("lands as one commit with the default message; b.fs is the result", async () => {
+      const { fs } = await fresh();
+      const start = await fs.write("old.txt", "x");
+      let staged: { fs: FS | null } | undefined;
+      const next = await start.batch(async (b) => {
+        staged = b;
+        await b.write("a.txt", "1");
+        b.write("b.txt", "2");
+        b.remove("old.txt");
+        const f = await b.open("c.txt", "wb");
+        await f.write("3");
+        await f.close();
+      });
+      expect(next.message).toBe("Batch: Write a.txt; Write b.txt; Remove old.txt; Write c.txt");
+      expect(staged!.fs).toBe(next);
+      expect(await next.ls()).toEqual(["a.txt", "b.txt", "c.txt"]);
+      expect((await next.parent())!.hash).toBe(start.hash);
+    });
+
+    it("later operations override earlier ones", async () => {
+      const { fs } = await fresh();
+      const next = await fs.batch((b) => {
+        b.write("a", "1");
+        b.write("a", "2");
+        b.write("d/x", "3");
+        b.remove("d");
+        b.write("d/y", "4");
+      });
+      expect(await next.readText("a")).toBe("2");
+      expect(await next.ls("d")).toEqual(["y"]);
+    });
+
+    it("a failing batch commits nothing and propagates; an empty batch returns this snapshot", async () => {
+      const { repo, fs } = await fresh();
+      let staged: { fs: FS | null } | undefined;
+      const boom = new Error("boom");
+      await expect(
+        fs.batch(async (b) => {
+          staged = b;
+          await b.write("a", "1");
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      expect(staged!.fs).toBeNull();
+      expect((await repo.branches.get("main")).hash).toBe(fs.hash);
+      expect(await fs.batch(() => undefined)).toBe(fs);
+    });
+
+    it("b.remove of a path neither present nor staged is FileNotFoundError", async () => {
+      const { fs } = await fresh();
+      await rejects(
+        fs.batch(async (b) => {
+          await b.remove("ghost");
+        }),
+        FileNotFoundError,
+        "ENOENT",
+      );
+      await rejects(
+        fs.batch((b) => {
+          b.remove("ghost");
+        }),
+        FileNotFoundError,
+      );
+      const ok = await fs.batch(async (b) => {
+        b.write("staged", "x");
+        await b.remove("staged");
+        b.write("keep", "y");
+      });
+      expect(await ok.ls()).toEqual(["keep"]);
+    });
+  });
+
+  describe("branches and tags", () => {
+    it("fork, tag, list, delete", async () => {
+      const { repo, fs } = await fresh();
+      const f1 = await fs.write("a", "1");
+      await repo.branches.set("dev", f1);
+      const dev = await repo.branches.get("dev");
+      expect(dev.branch).toBe("dev");
+      expect(dev.hash).toBe(f1.hash);
+      await repo.tags.set("v1", f1);
+      const tag = await repo.tags.get("v1");
+      expect(tag.branch).toBeNull();
+      expect(tag.hash).toBe(f1.hash);
+      expect(await repo.branches.keys()).toEqual(["dev", "main"]);
+      expect(await collect(repo.branches)).toEqual(["dev", "main"]);
+      expect(await repo.tags.has("v1")).toBe(true);
+      expect(await repo.tags.size()).toBe(1);
+      await repo.branches.delete("dev");
+      expect(await repo.branches.has("dev")).toBe(false);
+      await rejects(repo.branches.delete("dev"), KeyError);
+      await rejects(repo.branches.get("dev"), KeyError);
+    });
+
+    it("tags are immutable and read-only", async () => {
+      const { repo, fs } = await fresh();
+      await repo.tags.set("v1", fs);
+      await rejects(repo.tags.set("v1", fs), KeyError);
+      const tag = await repo.tags.get("v1");
+      await rejects(tag.write("a", "b"), PermissionError, "EPERM");
+      await rejects(tag.remove("a"), PermissionError, "EPERM");
+      await rejects(tag.batch(() => undefined), PermissionError, "EPERM");
+      await rejects(tag.open("a", "wb"), PermissionError, "EPERM");
+    });
+
+    it("set validates its arguments", async () => {
+      const { repo, fs } = await fresh();
+      await expect(repo.branches.set("x", { hash: fs.hash, branch: "main" } as unknown as FS)).rejects.toThrow(TypeError);
+      await rejects(repo.branches.set("bad..name", fs), ValueError, "EINVAL");
+      await rejects(repo.tags.set("a.lock", fs), ValueError);
+      const other = await GitStore.open(new MemoryStorage(), { create: "main" });
+      await rejects(repo.branches.set("foreign", await other.branches.get("main")), ValueError);
+    });
+
+    it("snapshot by branch, tag, full and abbreviated id", async () => {
+      const { repo, fs } = await fresh();
+      const f1 = await fs.write("a", "1");
+      await repo.tags.set("v1", fs);
+      expect((await repo.snapshot("main")).branch).toBe("main");
+      expect((await repo.snapshot("v1")).hash).toBe(fs.hash);
+      const byId = await repo.snapshot(f1.hash);
+      expect(byId.branch).toBeNull();
+      expect(byId.hash).toBe(f1.hash);
+      expect((await repo.snapshot(f1.hash.slice(0, 7))).hash).toBe(f1.hash);
+      await rejects(repo.snapshot("nothing"), KeyError);
+      await rejects(repo.snapshot("0000000"), KeyError);
+    });
+
+    it("an ambiguous prefix is ValueError", async () => {
+      const { repo, fs } = await fresh();
+      let f = fs;
+      const seen = new Map<string, string>();
+      for (let i = 0; i < 3000; i++) {
+        f = await f.write("n", String(i));
+        const p = f.hash.slice(0, 4);
+        if (seen.has(p)) {
+          await rejects(repo.snapshot(p), ValueError);
+          return;
+        }
+        seen.set(p, f.hash);
+      }
+      throw new Error("no 4-digit collision in 3000 commits");
+    });
+  });
+
+  describe("stale snapshots", () => {
+    it("a write from a snapshot whose branch moved raises StaleSnapshotError and changes nothing", async () => {
+      const { repo, fs } = await fresh();
+      const moved = await fs.write("a", "1");
+      await rejects(fs.write("b", "2"), StaleSnapshotError);
+      await rejects(fs.batch((b) => b.write("c", "3")), StaleSnapshotError);
+      expect((await repo.branches.get("main")).hash).toBe(moved.hash);
+      const racers = await Promise.allSettled([moved.write("x", "1"), moved.write("y", "2"), moved.write("z", "3")]);
+      expect(racers.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      for (const r of racers) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(StaleSnapshotError);
+    });
+
+    it("a snapshot of a deleted branch is stale", async () => {
+      const { repo, fs } = await fresh();
+      await repo.branches.set("dev", fs);
+      const dev = await repo.branches.get("dev");
+      await repo.branches.delete("dev");
+      await rejects(dev.write("a", "b"), StaleSnapshotError);
+      expect(await repo.branches.has("dev")).toBe(false);
+    });
+  });
+});
+
+describe("on disk, with git", () => {
+  it("creates a standard bare repository git accepts, and reads what git writes", async () => {
+    const path = join(tempDir(), "std.git");
+    const repo = await GitStore.open(path, { create: "main" });
+    for (const p of ["HEAD", "config", "objects", "refs/heads", "refs/tags"]) expect(existsSync(join(path, p))).toBe(true);
+    let fs = await repo.branches.get("main");
+    fs = await fs.write("dir/file.txt", "from gitstore");
+    await repo.tags.set("v1", fs);
+    expect(fsck(path)).toEqual([]);
+    expect(git(path, ["symbolic-ref", "HEAD"]).trim()).toBe("refs/heads/main");
+    expect(git(path, ["cat-file", "-p", "v1:dir/file.txt"])).toBe("from gitstore");
+    // git writes: a commit on main, an annotated tag, packs everything.
+    const blob = git(path, ["hash-object", "-w", "--stdin"], "from git\n").trim();
+    const tree = git(path, ["mktree"], `100644 blob ${blob}\tgit.txt\n`).trim();
+    const commit = git(path, ["commit-tree", "-p", "main", "-m", "by git", tree]).trim();
+    git(path, ["update-ref", "refs/heads/main", commit]);
+    git(path, ["tag", "-a", "-m", "annotated", "v2", commit]);
+    git(path, ["gc", "--aggressive", "--prune=now", "-q"]);
+    const main = await repo.branches.get("main");
+    expect(main.message).toBe("by git");
+    expect(await main.readText("git.txt")).toBe("from git\n");
+    const v2 = await repo.tags.get("v2");
+    expect(v2.hash).toBe(commit);
+    const next = await main.write("after-gc.txt", "still writable");
+    expect(fsck(path)).toEqual([]);
+    expect(git(path, ["log", "--format=%s", "-2", "main"]).trim().split("\n")).toEqual(["Write after-gc.txt", "by git"]);
+    await repo.close();
+    void next;
+  });
+
+  it("refuses repositories with unknown extensions", async () => {
+    const path = join(tempDir(), "ext.git");
+    await GitStore.open(path, { create: "main" });
+    writeFileSync(join(path, "config"), "[core]\n\trepositoryformatversion = 1\n[extensions]\n\trefstorage = reftable\n");
+    await rejects(GitStore.open(path), ValueError);
+  });
+
+  it("a branch pointing at a missing object is CorruptObjectError naming the ref, not KeyError", async () => {
+    const path = join(tempDir(), "bad.git");
+    const repo = await GitStore.open(path, { create: "main" });
+    writeFileSync(join(path, "refs/heads/broken"), "1234567890123456789012345678901234567890\n");
+    writeFileSync(join(path, "refs/heads/garbage"), "garbage\n");
+    const e = await rejects(repo.branches.get("broken"), CorruptObjectError, "EBADOBJ");
+    expect(e.message).toContain("refs/heads/broken");
+    await rejects(repo.branches.get("garbage"), CorruptObjectError);
+    mkdirSync(join(path, "refs/heads/sub"));
+    expect(await repo.branches.has("sub")).toBe(false);
+  });
+
+  it("concurrent writers in separate processes from one snapshot: exactly one wins", async () => {
+    const path = join(tempDir(), "race.git");
+    const repo = await GitStore.open(path, { create: "main" });
+    const base = await repo.branches.get("main");
+    const { ready, results } = await race(join(import.meta.dirname, "../fixtures/stale-writer.mjs"), (i) => [path, String(i)], 6);
+    expect(new Set(ready)).toEqual(new Set([base.hash]));
+    expect(results.filter((r) => r === "won")).toHaveLength(1);
+    expect(results.filter((r) => r === "stale")).toHaveLength(5);
+    const main = await repo.branches.get("main");
+    expect((await main.parent())!.hash).toBe(base.hash);
+    expect(fsck(path)).toEqual([]);
+  });
+});
