@@ -237,7 +237,7 @@ export class NodeStorage implements Storage {
   }
 
   async mkdirp(dir: string): Promise<void> {
-    if (this.#confined.has(dir)) return;
+    // Always ask the OS: a directory seen before may have been removed since (git gc prunes empty ones).
     await this.#confine(dir);
     await fsp.mkdir(dir === "" ? this.root : this.#abs(dir), { recursive: true });
   }

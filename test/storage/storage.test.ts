@@ -27,3 +27,15 @@ describe("NodeStorage confinement", () => {
     await expect(s.read("refs/file")).rejects.toThrow(/symbolic link/);
   });
 });
+
+describe("NodeStorage after outside changes", () => {
+  it("recreates a directory removed behind its back (git gc prunes empty fan-out directories)", async () => {
+    const root = join(tempDir(), "repo");
+    const s = new NodeStorage(root);
+    await s.createExclusive("objects/ab/one", new Uint8Array([1]));
+    await s.remove("objects/ab/one");
+    const { rmdirSync } = await import("node:fs");
+    rmdirSync(join(root, "objects/ab"));
+    expect(await s.createExclusive("objects/ab/two", new Uint8Array([2]))).toBe(true);
+  });
+});
