@@ -9,7 +9,7 @@ import { Lru } from "../objects/lru.js";
 import { ObjectDatabase } from "../objects/odb.js";
 import type { Platform } from "../objects/platform.js";
 import { decodeTag } from "../objects/tag.js";
-import { decodeTree, type TreeEntry } from "../objects/tree.js";
+import { compareEntries, decodeTree, encodeTree, type TreeEntry } from "../objects/tree.js";
 import { RefStore } from "../refs/store.js";
 import type { Storage } from "../storage/storage.js";
 
@@ -87,6 +87,16 @@ export class Repo {
       this.#trees.set(id, tree, entries.length + 1);
     }
     return tree;
+  }
+
+  /** Store a tree (entries in any order) and keep it decoded for the next read. */
+  async writeTree(entries: readonly TreeEntry[]): Promise<string> {
+    const id = await this.odb.write("tree", encodeTree(entries));
+    if (!this.#trees.get(id)) {
+      const sorted = [...entries].sort(compareEntries);
+      this.#trees.set(id, { id, entries: sorted, byName: new Map(sorted.map((e) => [e.name, e])) }, sorted.length + 1);
+    }
+    return id;
   }
 
   async getCommit(id: string): Promise<Commit> {

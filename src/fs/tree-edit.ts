@@ -2,7 +2,7 @@
  * Copy-on-write editing of a tree: only directories along changed paths are
  * loaded and rewritten; every untouched subtree keeps its id.
  */
-import { MODE, type TreeEntry, encodeTree } from "../objects/tree.js";
+import { MODE, type TreeEntry } from "../objects/tree.js";
 import type { Repo } from "./repo.js";
 
 interface Leaf {
@@ -100,11 +100,11 @@ export class MutableTree {
       }
     }
     if (entries.length === 0) return null;
-    return this.repo.odb.write("tree", encodeTree(entries));
+    return this.repo.writeTree(entries);
   }
 
   /** Like {@link write}, but an empty root is the empty tree. */
   async writeRoot(): Promise<string> {
-    return (await this.write()) ?? (await this.repo.odb.write("tree", new Uint8Array(0)));
+    return (await this.write()) ?? (await this.repo.writeTree([]));
   }
 }

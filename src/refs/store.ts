@@ -168,9 +168,11 @@ export class RefStore {
     const locks: Lock[] = [];
     try {
       const olds: (string | undefined)[] = [];
-      const packedBefore = sorted.some((e) => e.newId !== null) ? await this.readPacked() : [];
+      // A ref that must already exist cannot collide with another's path; only creations are checked.
+      const creating = (e: RefEdit): boolean => e.newId !== null && e.expected?.kind !== "value" && e.expected?.kind !== "present";
+      const packedBefore = sorted.some(creating) ? await this.readPacked() : [];
       for (const e of sorted) {
-        if (e.newId !== null) await this.#checkNameConflicts(e.name, packedBefore);
+        if (creating(e)) await this.#checkNameConflicts(e.name, packedBefore);
         locks.push(await Lock.acquire(this.storage, e.name, encoder.encode(e.newId === null ? "" : `${e.newId}\n`), { timeoutMs: this.#timeout, sync: this.#sync }));
       }
       const deletes = sorted.filter((e) => e.newId === null);

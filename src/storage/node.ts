@@ -1,10 +1,9 @@
-import { constants, promises as fsp } from "node:fs";
+import * as fsys from "node:fs";
 import * as nodePath from "node:path";
 import { CorruptObjectError, FileNotFoundError, ValueError } from "../errors.js";
 import { checkPath, dirname, type DirEntry, type FileStat, type Storage, type WriteOptions } from "./storage.js";
 
-type FileHandle = fsp.FileHandle;
-
+const { constants } = fsys;
 const MAX_OPEN_HANDLES = 32;
 
 function errno(e: unknown): string | undefined {
@@ -14,6 +13,12 @@ function errno(e: unknown): string | undefined {
 /**
  * A repository in a directory of the local filesystem (Node, Deno, Bun).
  *
+ * Metadata operations and small reads and writes use the synchronous system
+ * calls: a commit is a few dozen of them, each a few microseconds, and a round
+ * trip through libuv's thread pool would cost ten times more than the call.
+ * Flushes (`sync`, `{ sync: true }`) run asynchronously, since they may take
+ * milliseconds.
+ *
  * It never follows a symbolic link out of the repository: a parent directory
  * that resolves outside the root, or a final path component that is a symbolic
  * link, raises `CorruptObjectError` instead of reading or writing through it.
@@ -22,9 +27,10 @@ export class NodeStorage implements Storage {
   /** Absolute path of the repository directory. */
   readonly root: string;
   #realRoot: string | undefined;
+  // Directories already checked to resolve inside the root.
   readonly #confined = new Set<string>();
-  // Pack files are read by range many times: keep a few handles open.
-  readonly #handles = new Map<string, Promise<FileHandle>>();
+  // Pack files are read by range many times: keep a few descriptors open.
+  readonly #fds = new Map<string, number>();
 
   constructor(root: string) {
     this.root = nodePath.resolve(root);
@@ -35,38 +41,38 @@ export class NodeStorage implements Storage {
     return this.root + "/" + path;
   }
 
-  /** Throws unless the directory `dir` (storage path) resolves inside the root. */
-  async #confine(dir: string): Promise<void> {
+  /**
+   * Throws unless the directory `dir` (storage path) stays inside the root:
+   * each component is checked once with lstat; a symbolic link among them must
+   * resolve inside the root. Components that do not exist yet are fine (they
+   * will be created as real directories).
+   */
+  #confine(dir: string): void {
     if (dir === "" || this.#confined.has(dir)) return;
-    if (this.#realRoot === undefined) {
-      try {
-        this.#realRoot = await fsp.realpath(this.root);
-      } catch (e) {
-        if (errno(e) === "ENOENT") return; // no repository yet: nothing to escape through
-        throw e;
-      }
-    }
-    let probe = dir;
-    for (;;) {
-      try {
-        const real = await fsp.realpath(this.root + "/" + probe);
+    const parts = dir.split("/");
+    let prefix = "";
+    for (const part of parts) {
+      prefix = prefix === "" ? part : `${prefix}/${part}`;
+      if (this.#confined.has(prefix)) continue;
+      const st = fsys.lstatSync(this.root + "/" + prefix, { throwIfNoEntry: false });
+      if (!st) return;
+      if (st.isSymbolicLink()) {
+        this.#realRoot ??= fsys.realpathSync.native(this.root);
+        const real = fsys.realpathSync.native(this.root + "/" + prefix);
         if (real !== this.#realRoot && !real.startsWith(this.#realRoot + "/")) {
-          throw new CorruptObjectError(`${probe}: symbolic link leads outside the repository ${this.root}`);
+          throw new CorruptObjectError(`${prefix}: symbolic link leads outside the repository ${this.root}`);
         }
-        break;
-      } catch (e) {
-        if (errno(e) !== "ENOENT" && errno(e) !== "ENOTDIR") throw e;
-        probe = dirname(probe);
-        if (probe === "") return; // nothing of it exists yet: it will be created as a real directory
+      } else if (!st.isDirectory()) {
+        return; // a file in the way: the operation itself reports it
       }
+      this.#confined.add(prefix);
     }
-    if (probe === dir) this.#confined.add(dir);
   }
 
-  async #open(path: string, flags: number): Promise<FileHandle> {
-    await this.#confine(dirname(path));
+  #open(path: string, flags: number): number {
+    this.#confine(dirname(path));
     try {
-      return await fsp.open(this.#abs(path), flags | constants.O_NOFOLLOW, 0o666);
+      return fsys.openSync(this.#abs(path), flags | constants.O_NOFOLLOW, 0o666);
     } catch (e) {
       if (errno(e) === "ELOOP") throw new CorruptObjectError(`${path}: is a symbolic link (refusing to follow it)`);
       throw e;
@@ -74,49 +80,46 @@ export class NodeStorage implements Storage {
   }
 
   async read(path: string): Promise<Uint8Array | undefined> {
-    let fh: FileHandle;
+    let fd: number;
     try {
-      fh = await this.#open(path, constants.O_RDONLY);
+      fd = this.#open(path, constants.O_RDONLY);
     } catch (e) {
       if (errno(e) === "ENOENT" || errno(e) === "ENOTDIR") return undefined;
       throw e;
     }
     try {
-      const buf = await fh.readFile();
+      const buf = fsys.readFileSync(fd);
       return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     } catch (e) {
       if (errno(e) === "EISDIR") throw new ValueError(`${path} is a directory`);
       throw e;
     } finally {
-      await fh.close();
+      fsys.closeSync(fd);
     }
   }
 
   async readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
-    let pending = this.#handles.get(path);
-    if (!pending) {
-      pending = this.#open(path, constants.O_RDONLY);
-      this.#handles.set(path, pending);
-      pending.catch(() => this.#handles.delete(path));
-      if (this.#handles.size > MAX_OPEN_HANDLES) {
-        const [oldest, handle] = this.#handles.entries().next().value as [string, Promise<FileHandle>];
-        this.#handles.delete(oldest);
-        void handle.then((h) => h.close()).catch(() => undefined);
+    let fd = this.#fds.get(path);
+    if (fd === undefined) {
+      try {
+        fd = this.#open(path, constants.O_RDONLY);
+      } catch (e) {
+        if (errno(e) === "ENOENT") throw new FileNotFoundError(`no such file: ${path}`);
+        throw e;
       }
-    }
-    let fh: FileHandle;
-    try {
-      fh = await pending;
-    } catch (e) {
-      if (errno(e) === "ENOENT") throw new FileNotFoundError(`no such file: ${path}`);
-      throw e;
+      this.#fds.set(path, fd);
+      if (this.#fds.size > MAX_OPEN_HANDLES) {
+        const [oldest, oldFd] = this.#fds.entries().next().value as [string, number];
+        this.#fds.delete(oldest);
+        fsys.closeSync(oldFd);
+      }
     }
     const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await fh.read(out, done, length - done, offset + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
+      const n = fsys.readSync(fd, out, done, length - done, offset + done);
+      if (n === 0) break;
+      done += n;
     }
     return done === length ? out : out.subarray(0, done);
   }
@@ -132,92 +135,87 @@ export class NodeStorage implements Storage {
     }
   }
 
-  async createExclusive(path: string, data: Uint8Array, options?: WriteOptions): Promise<boolean> {
-    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
-    let fh: FileHandle;
+  /** Open with `flags`, creating missing parent directories on ENOENT. */
+  #openCreating(path: string, flags: number): number {
     try {
-      fh = await this.#open(path, flags);
+      return this.#open(path, flags);
+    } catch (e) {
+      if (errno(e) !== "ENOENT") throw e;
+      this.#mkdirs(dirname(path));
+      return this.#open(path, flags);
+    }
+  }
+
+  async createExclusive(path: string, data: Uint8Array, options?: WriteOptions): Promise<boolean> {
+    let fd: number;
+    try {
+      fd = this.#openCreating(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
     } catch (e) {
       if (errno(e) === "EEXIST") return false;
-      if (errno(e) !== "ENOENT") throw e;
-      await this.mkdirp(dirname(path));
-      try {
-        fh = await this.#open(path, flags);
-      } catch (e2) {
-        if (errno(e2) === "EEXIST") return false;
-        throw e2;
-      }
-    }
-    try {
-      if (data.length > 0) await fh.write(data, 0, data.length, 0);
-      if (options?.sync) await fh.datasync();
-    } catch (e) {
-      await fh.close().catch(() => undefined);
-      await fsp.unlink(this.#abs(path)).catch(() => undefined);
       throw e;
     }
-    await fh.close();
+    try {
+      writeAll(fd, data);
+      if (options?.sync) await datasync(fd);
+    } catch (e) {
+      fsys.closeSync(fd);
+      fsys.rmSync(this.#abs(path), { force: true });
+      throw e;
+    }
+    fsys.closeSync(fd);
     return true;
   }
 
   async append(path: string, data: Uint8Array, options?: WriteOptions): Promise<void> {
-    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND;
-    let fh: FileHandle;
+    const fd = this.#openCreating(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND);
     try {
-      fh = await this.#open(path, flags);
-    } catch (e) {
-      if (errno(e) !== "ENOENT") throw e;
-      await this.mkdirp(dirname(path));
-      fh = await this.#open(path, flags);
-    }
-    try {
-      await fh.write(data);
-      if (options?.sync) await fh.datasync();
+      writeAll(fd, data);
+      if (options?.sync) await datasync(fd);
     } finally {
-      await fh.close();
+      fsys.closeSync(fd);
     }
   }
 
   async rename(from: string, to: string, options?: WriteOptions): Promise<void> {
-    await this.#confine(dirname(from));
-    await this.#confine(dirname(to));
+    this.#confine(dirname(from));
+    this.#confine(dirname(to));
     try {
-      await fsp.rename(this.#abs(from), this.#abs(to));
+      fsys.renameSync(this.#abs(from), this.#abs(to));
     } catch (e) {
       if (errno(e) !== "ENOENT") throw e;
-      if (!(await this.stat(from))) throw new FileNotFoundError(`no such file: ${from}`);
-      await this.mkdirp(dirname(to));
-      await fsp.rename(this.#abs(from), this.#abs(to));
+      if (!fsys.existsSync(this.#abs(from))) throw new FileNotFoundError(`no such file: ${from}`);
+      this.#mkdirs(dirname(to));
+      fsys.renameSync(this.#abs(from), this.#abs(to));
     }
     if (options?.sync) await this.#syncDir(dirname(to));
   }
 
   async remove(path: string): Promise<boolean> {
-    await this.#confine(dirname(path));
+    this.#confine(dirname(path));
     const abs = this.#abs(path);
-    const handle = this.#handles.get(path);
-    if (handle) {
-      this.#handles.delete(path);
-      await handle.then((h) => h.close()).catch(() => undefined);
+    const fd = this.#fds.get(path);
+    if (fd !== undefined) {
+      this.#fds.delete(path);
+      fsys.closeSync(fd);
     }
     try {
-      await fsp.unlink(abs);
+      fsys.unlinkSync(abs);
       return true;
     } catch (e) {
       const code = errno(e);
       if (code === "ENOENT" || code === "ENOTDIR") return false;
       if (code !== "EISDIR" && code !== "EPERM") throw e;
     }
-    await fsp.rmdir(abs);
+    fsys.rmdirSync(abs);
     this.#confined.delete(path);
     return true;
   }
 
   async list(dir: string): Promise<DirEntry[] | undefined> {
     if (dir !== "") checkPath(dir);
-    await this.#confine(dir);
+    this.#confine(dir);
     try {
-      const entries = await fsp.readdir(dir === "" ? this.root : this.#abs(dir), { withFileTypes: true });
+      const entries = fsys.readdirSync(dir === "" ? this.root : this.#abs(dir), { withFileTypes: true });
       return entries.map((d) => ({ name: d.name, isDirectory: d.isDirectory() }));
     } catch (e) {
       if (errno(e) === "ENOENT" || errno(e) === "ENOTDIR") return undefined;
@@ -226,20 +224,19 @@ export class NodeStorage implements Storage {
   }
 
   async stat(path: string): Promise<FileStat | undefined> {
-    await this.#confine(dirname(path));
-    try {
-      const st = await fsp.lstat(path === "" ? this.root : this.#abs(path));
-      return { isDirectory: st.isDirectory(), size: st.size, mtimeMs: st.mtimeMs };
-    } catch (e) {
-      if (errno(e) === "ENOENT" || errno(e) === "ENOTDIR") return undefined;
-      throw e;
-    }
+    this.#confine(dirname(path));
+    const st = fsys.lstatSync(path === "" ? this.root : this.#abs(path), { throwIfNoEntry: false });
+    return st && { isDirectory: st.isDirectory(), size: st.size, mtimeMs: st.mtimeMs };
   }
 
   async mkdirp(dir: string): Promise<void> {
+    this.#mkdirs(dir);
+  }
+
+  #mkdirs(dir: string): void {
     // Always ask the OS: a directory seen before may have been removed since (git gc prunes empty ones).
-    await this.#confine(dir);
-    await fsp.mkdir(dir === "" ? this.root : this.#abs(dir), { recursive: true });
+    this.#confine(dir);
+    fsys.mkdirSync(dir === "" ? this.root : this.#abs(dir), { recursive: true });
   }
 
   async sync(paths: readonly string[]): Promise<void> {
@@ -247,11 +244,11 @@ export class NodeStorage implements Storage {
     await Promise.all(
       paths.map(async (p) => {
         dirs.add(dirname(p));
-        const fh = await fsp.open(this.#abs(p), constants.O_RDONLY);
+        const fd = fsys.openSync(this.#abs(p), constants.O_RDONLY);
         try {
-          await fh.datasync();
+          await datasync(fd);
         } finally {
-          await fh.close();
+          fsys.closeSync(fd);
         }
       }),
     );
@@ -259,19 +256,27 @@ export class NodeStorage implements Storage {
   }
 
   async #syncDir(dir: string): Promise<void> {
-    const fh = await fsp.open(dir === "" ? this.root : this.#abs(dir), constants.O_RDONLY);
+    const fd = fsys.openSync(dir === "" ? this.root : this.#abs(dir), constants.O_RDONLY);
     try {
-      await fh.sync();
+      await new Promise<void>((resolve, reject) => fsys.fsync(fd, (e) => (e ? reject(e) : resolve())));
     } finally {
-      await fh.close();
+      fsys.closeSync(fd);
     }
   }
 
   async close(): Promise<void> {
-    const handles = [...this.#handles.values()];
-    this.#handles.clear();
-    await Promise.all(handles.map((h) => h.then((fh) => fh.close()).catch(() => undefined)));
+    for (const fd of this.#fds.values()) fsys.closeSync(fd);
+    this.#fds.clear();
   }
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  let done = 0;
+  while (done < data.length) done += fsys.writeSync(fd, data, done, data.length - done);
+}
+
+function datasync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsys.fdatasync(fd, (e) => (e ? reject(e) : resolve())));
 }
 
 function randomSuffix(): string {
