@@ -24,8 +24,16 @@ export class ObjectDatabase {
   readonly #deltaCache: Lru<string, GitObject>;
   // Loose files written since the last flush, for the durability barrier.
   #unflushed: string[] = [];
+  /**
+   * Re-hash every object read and compare it with its id (on by default; the
+   * benchmark turns it off only to report what the check costs).
+   */
+  verifyReads = true;
   // Ids known to exist, so repeated writes of the same content cost nothing.
   readonly #known = new Lru<string, true>(100_000);
+
+  /** Git treats the empty tree as present in every repository, stored or not. */
+  readonly emptyTree: string;
 
   constructor(
     readonly storage: Storage,
@@ -34,6 +42,7 @@ export class ObjectDatabase {
   ) {
     this.loose = new LooseStore(storage, platform);
     this.#deltaCache = new Lru(options.cacheBytes ?? 32 * 1024 * 1024);
+    this.emptyTree = hashObject(platform.hash, "tree", new Uint8Array(0));
   }
 
   /** The id `data` would have as an object of `type`. */
@@ -80,7 +89,7 @@ export class ObjectDatabase {
       await this.rescan();
       obj = await this.#findOnce(id);
     }
-    if (obj) {
+    if (obj && this.verifyReads) {
       const actual = this.hash(obj.type, obj.data);
       if (actual !== id) throw new CorruptObjectError(`object ${id} is damaged: its content hashes to ${actual}`);
     }
@@ -88,6 +97,7 @@ export class ObjectDatabase {
   }
 
   async #findOnce(id: string): Promise<GitObject | undefined> {
+    if (id === this.emptyTree) return { type: "tree", data: new Uint8Array(0) };
     for (const p of this.#packs) {
       const obj = await p.find(id);
       if (obj) return obj;

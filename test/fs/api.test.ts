@@ -472,3 +472,20 @@ describe("on disk, with git", () => {
     expect(fsck(path)).toEqual([]);
   });
 });
+
+describe("repositories git creates", () => {
+  it("a commit of the empty tree that git never stored (git treats it as always present)", async () => {
+    const { gitInit } = await import("../helpers/git.js");
+    const path = gitInit(join(tempDir(), "empty-tree.git"));
+    const c = git(path, ["commit-tree", "-m", "empty", "4b825dc642cb6eb9a060e54bf8d69288fbee4904"]).trim();
+    git(path, ["update-ref", "refs/heads/main", c]);
+    expect(existsSync(join(path, "objects/4b"))).toBe(false);
+    const before = fsck(path); // git's own fsck reports the tree git did not store
+    const repo = await GitStore.open(path);
+    const fs = await repo.branches.get("main");
+    expect(await fs.ls()).toEqual([]);
+    const next = await fs.write("a/b", "c");
+    expect(await next.readText("a/b")).toBe("c");
+    expect(fsck(path)).toEqual(before);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * The benchmark suite: every workload on every system, each run a fresh
+ * process, systems alternated run by run; medians with min and max, and the
+ * ratio ours / theirs. `npm run bench` (quick) or `npm run bench -- --full`.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import type { Result, Task } from "./worker.js";
+import { esGitAvailable } from "./workloads.js";
+
+const full = process.argv.includes("--full");
+const tiny = process.argv.includes("--tiny"); // for the test suite: proves the harness runs
+const runs = Number(process.env.BENCH_RUNS ?? (tiny ? 1 : full ? 5 : 3));
+const WORKER = join(import.meta.dirname, "worker.js");
+const ROOT = join(import.meta.dirname, "../..");
+const es = esGitAvailable();
+
+interface Row {
+  label: string;
+  unit: "ms" | "ms/commit" | "MB/s";
+  tasks: { name: string; task: Task; ours?: boolean }[];
+  /** Which system the ratio compares against each other system ("ours"). */
+  per?: number;
+}
+
+const n1 = tiny ? 10 : full ? 1000 : 300;
+const rows: Row[] = [];
+const W1 = (label: string, existing: number, n: number, extra: { name: string; task: Task; ours?: boolean }[] = []): Row => ({
+  label,
+  unit: "ms/commit",
+  per: n,
+  tasks: [
+    { name: "gitstore (durability none)", task: { workload: "w1", system: "gitstore", n, existing, durability: "none" }, ours: true },
+    { name: "isomorphic-git", task: { workload: "w1", system: "isomorphic-git", n, existing } },
+    ...extra,
+  ],
+});
+rows.push(
+  W1(`W1 ${n1} sequential commits of 1 KiB`, 0, n1, [
+    { name: "gitstore (durability full)", task: { workload: "w1", system: "gitstore", n: n1, durability: "full" } },
+    { name: "gitstore none, /dev/shm", task: { workload: "w1", system: "gitstore", n: n1, durability: "none", where: "shm" } },
+    { name: "gitstore full, /dev/shm", task: { workload: "w1", system: "gitstore", n: n1, durability: "full", where: "shm" } },
+  ]),
+);
+if (!tiny) rows.push(W1(`W1 ${full ? 200 : 100} commits into 10,000 files`, 10_000, full ? 200 : 100));
+const bulk = tiny ? [200] : full ? [10_000, 100_000] : [10_000];
+for (const n of bulk) {
+  rows.push({
+    label: `W2 one commit of ${n.toLocaleString("en")} files`,
+    unit: "ms",
+    tasks: [
+      { name: "gitstore", task: { workload: "w2", system: "gitstore", n }, ours: true },
+      { name: "isomorphic-git", task: { workload: "w2", system: "isomorphic-git", n } },
+      { name: "git fast-import", task: { workload: "w2", system: "git", n } },
+    ],
+  });
+}
+const readers = (workload: Task["workload"], size?: "small" | "large") => [
+  { name: "gitstore", task: { workload, system: "gitstore", size } as Task, ours: true },
+  { name: "gitstore (no hash check)", task: { workload, system: "gitstore", size, noVerify: true } as Task },
+  { name: "isomorphic-git", task: { workload, system: "isomorphic-git", size } as Task },
+  { name: "git CLI", task: { workload, system: "git", size } as Task },
+  ...(es ? [{ name: "libgit2 (es-git)", task: { workload, system: "es-git", size } as Task }] : []),
+];
+for (const size of tiny ? (["small"] as const) : full ? (["small", "large"] as const) : (["small"] as const)) {
+  rows.push({ label: `W3 read every file at HEAD (${size} packed repo)`, unit: "ms", tasks: readers("w3-head", size) });
+  rows.push({ label: `W3 read every version of the hottest file (${size})`, unit: "ms", tasks: readers("w3-history", size) });
+}
+rows.push({ label: "W4 first-parent log of 1,000 commits (after git gc)", unit: "ms", tasks: readers("w4") });
+if (!tiny) {
+  for (const op of ["sha1", "deflate", "inflate"] as const) {
+    rows.push({
+      label: `W5 ${op} of 64 MiB`,
+      unit: "MB/s",
+      tasks: [
+        { name: op === "sha1" ? "ours (pure TypeScript)" : "pako", task: { workload: "w5", system: "gitstore", op }, ours: true },
+        { name: op === "sha1" ? "node:crypto" : "node:zlib", task: { workload: "w5", system: "git", op } },
+      ],
+    });
+  }
+}
+if (full) {
+  for (const existing of [1_000, 10_000, 100_000]) rows.push(W1(`Scaling: 100 commits into ${existing.toLocaleString("en")} files`, existing, 100));
+}
+
+function runTask(task: Task): Result {
+  const r = spawnSync("node", [WORKER, JSON.stringify(task)], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`worker failed for ${JSON.stringify(task)}:\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as Result;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+// Fixtures are built once, before anything is timed.
+const allTasks = rows.flatMap((r) => r.tasks.map((t) => t.task));
+execFileSync("node", [WORKER, JSON.stringify({ workload: "prepare" }), JSON.stringify(allTasks)], { stdio: "inherit" });
+
+interface Figure {
+  name: string;
+  median: number;
+  min: number;
+  max: number;
+  ratio?: number;
+  rssMB: number;
+  extra: Record<string, number | string>;
+}
+const report: { label: string; unit: string; figures: Figure[] }[] = [];
+const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+for (const row of rows) {
+  const samples = row.tasks.map(() => [] as Result[]);
+  for (let r = 0; r < runs; r++) {
+    // Alternate: each run starts with a different system.
+    for (let k = 0; k < row.tasks.length; k++) {
+      const i = (k + r) % row.tasks.length;
+      samples[i]!.push(runTask(row.tasks[i]!.task));
+    }
+  }
+  const value = (res: Result): number => (row.unit === "MB/s" ? (res.extra!.mbPerS as number) : row.per ? res.ms / row.per : res.ms);
+  const figures: Figure[] = row.tasks.map((t, i) => {
+    const vals = samples[i]!.map(value);
+    const last = samples[i]![samples[i]!.length - 1]!;
+    return {
+      name: t.name,
+      median: median(vals),
+      min: Math.min(...vals),
+      max: Math.max(...vals),
+      rssMB: median(samples[i]!.map((s) => s.rssMB)),
+      extra: { ...(last.extra ?? {}), ...(last.filesPerCommit !== undefined ? { filesPerCommit: last.filesPerCommit } : {}), ...(last.files !== undefined ? { files: last.files, bytes: last.bytes! } : {}), check: last.check },
+    };
+  });
+  // Same result everywhere, or the row is not a fair comparison.
+  const checks = new Set(row.unit === "MB/s" ? [] : figures.map((f) => f.extra.check));
+  if (checks.size > 1) throw new Error(`${row.label}: systems disagree on the result: ${JSON.stringify(figures.map((f) => [f.name, f.extra.check]))}`);
+  const ours = figures[row.tasks.findIndex((t) => t.ours)]!;
+  for (const f of figures) if (f !== ours) f.ratio = row.unit === "MB/s" ? f.median / ours.median : ours.median / f.median;
+  report.push({ label: row.label, unit: row.unit, figures });
+  console.log(`\n${row.label} (${row.unit}, median of ${runs} [min-max]; ratio = ours / theirs${row.unit === "MB/s" ? " in time" : ""})`);
+  for (const f of figures) {
+    const bits = [`${f.name.padEnd(28)} ${fmt(f.median).padStart(8)} [${fmt(f.min)}-${fmt(f.max)}]`, f.ratio !== undefined ? `ratio ${f.ratio.toFixed(3)}` : "(ours)", `rss ${f.rssMB.toFixed(0)} MB`];
+    if (f.extra.filesPerCommit !== undefined) bits.push(`files/commit ${Number(f.extra.filesPerCommit).toFixed(2)}`);
+    if (f.extra.bytes !== undefined) bits.push(`repo files ${f.extra.files}, ${(Number(f.extra.bytes) / 1e6).toFixed(1)} MB, ${((Number(row.label.match(/of ([\d,]+) files/)?.[1]?.replace(/,/g, "")) || 0) / (f.median / 1000)).toFixed(0)} files/s`);
+    console.log("  " + bits.join("  "));
+  }
+}
+
+const versions: Record<string, string> = {
+  node: process.version,
+  git: execFileSync("git", ["--version"]).toString().trim(),
+  gitstore: JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version,
+  "isomorphic-git": JSON.parse(readFileSync(join(ROOT, "node_modules/isomorphic-git/package.json"), "utf8")).version,
+  "es-git": es ? JSON.parse(readFileSync(join(ROOT, "node_modules/es-git/package.json"), "utf8")).version : "not loaded",
+};
+const out = { date: new Date().toISOString(), mode: tiny ? "tiny" : full ? "full" : "quick", runs, machine: { cpu: cpus()[0]?.model, cores: cpus().length }, versions, rows: report };
+mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+writeFileSync(join(ROOT, "bench/results/latest.json"), JSON.stringify(out, null, 2));
+console.log(`\nwrote bench/results/latest.json (${out.machine.cpu}, ${out.machine.cores} cores; ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(", ")})`);

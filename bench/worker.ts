@@ -1,0 +1,131 @@
+/**
+ * One measurement in a fresh process: prepare (not timed), run, print JSON.
+ * Usage: node build/bench/worker.js '<task json>'
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GitStore, nodePlatform } from "../src/node.js";
+import { toHex } from "../src/objects/hash.js";
+import { portablePlatform } from "../src/objects/platform.js";
+import { GIT_ENV } from "../test/helpers/git.js";
+import { copyRepo, diskUsage, emptyTemplate, filledTemplate, historyRepo, hottestFile, kib } from "./fixtures.js";
+import { w1, w2, w3Head, w3History, w4, type Measured, type System } from "./workloads.js";
+
+export interface Task {
+  workload: "w1" | "w2" | "w3-head" | "w3-history" | "w4" | "w5";
+  /** w5: which primitive. */
+  op?: "sha1" | "deflate" | "inflate";
+  system: System;
+  /** gitstore variants: durability, verification of reads. */
+  durability?: "full" | "none";
+  noVerify?: boolean;
+  n?: number;
+  existing?: number;
+  where?: "disk" | "shm";
+  size?: "small" | "large";
+}
+
+export interface Result extends Measured {
+  rssMB: number;
+  filesPerCommit?: number;
+  files?: number;
+  bytes?: number;
+}
+
+/** The W4 repository: 1,000 commits written by gitstore, then `git gc`. */
+async function logRepo(): Promise<string> {
+  const { CACHE } = await import("./fixtures.js");
+  const dir = join(CACHE, "log-1000.git");
+  const { existsSync, renameSync } = await import("node:fs");
+  if (existsSync(join(dir, "HEAD"))) return dir;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  copyRepo(emptyTemplate(), tmp);
+  const store = await GitStore.open(tmp, { durability: "none" });
+  let fs = await store.branches.get("main");
+  for (let i = 0; i < 1000; i++) fs = await fs.write(`d${i % 20}/f${i}.bin`, kib(i), { message: `commit ${i}\n\nbody of commit ${i}` });
+  await store.close();
+  execFileSync("git", ["--git-dir", tmp, "gc", "-q"], { env: GIT_ENV });
+  renameSync(tmp, dir);
+  return dir;
+}
+
+async function run(task: Task): Promise<Result> {
+  const base = task.where === "shm" ? "/dev/shm" : (process.env.BENCH_TMP ?? tmpdir());
+  const scratch = mkdtempSync(join(base, "gitstore-bench-"));
+  try {
+    const configure = task.noVerify
+      ? (s: GitStore): void => {
+          s._repo.odb.verifyReads = false;
+        }
+      : undefined;
+    switch (task.workload) {
+      case "w1": {
+        const template = task.existing ? filledTemplate(task.existing) : emptyTemplate();
+        const repo = copyRepo(template, join(scratch, "r.git"));
+        const before = diskUsage(repo).files;
+        const m = await w1(task.system, repo, task.n!, { durability: task.durability ?? "none", prefix: "d", start: 0 });
+        const after = diskUsage(repo).files;
+        return { ...m, rssMB: rss(), filesPerCommit: (after - before) / task.n! };
+      }
+      case "w2": {
+        const repo = copyRepo(emptyTemplate(), join(scratch, "r.git"));
+        const m = await w2(task.system, repo, task.n!);
+        const du = diskUsage(repo);
+        return { ...m, rssMB: rss(), files: du.files, bytes: du.bytes };
+      }
+      case "w3-head":
+        return { ...(await w3Head(task.system, historyRepo(task.size!), configure)), rssMB: rss() };
+      case "w3-history": {
+        const repo = historyRepo(task.size!);
+        return { ...(await w3History(task.system, repo, hottestFile(repo), configure)), rssMB: rss() };
+      }
+      case "w5":
+        return { ...raw(task), rssMB: rss() };
+      case "w4":
+        return { ...(await w4(task.system, await logRepo(), configure)), rssMB: rss() };
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** W5: one primitive over 64 MiB, ours (pure TypeScript / pako) or Node's built-in. */
+function raw(task: Task): Measured {
+  const size = 64 * 1024 * 1024;
+  const data = new Uint8Array(size);
+  // Compressible but not trivial: text-like runs with noise.
+  for (let i = 0; i < size; i++) data[i] = (i % 97 < 60 ? 97 + (i % 23) : (i * 2654435761) >>> 27) & 0xff;
+  const impl = task.system === "gitstore" ? portablePlatform : nodePlatform;
+  const packed = impl.zlib.deflate(data, 6);
+  const t0 = performance.now();
+  let check: string;
+  if (task.op === "sha1") check = toHex(impl.hash.create().update(data).digest());
+  else if (task.op === "deflate") check = String(impl.zlib.deflate(data, 6).length);
+  else check = String(impl.zlib.inflate(packed, size).output.length);
+  const ms = performance.now() - t0;
+  return { ms, check, extra: { mbPerS: size / 1024 / 1024 / (ms / 1000) } };
+}
+
+function rss(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/** Build every fixture a task list needs, once, before anything is timed. */
+export async function prepare(tasks: readonly Task[]): Promise<void> {
+  for (const t of tasks) {
+    if (t.workload === "w1") {
+      if (t.existing) filledTemplate(t.existing);
+      else emptyTemplate();
+    } else if (t.workload === "w2") emptyTemplate();
+    else if (t.workload === "w4") await logRepo();
+    else if (t.workload !== "w5") hottestFile(historyRepo(t.size!));
+  }
+}
+
+if (process.argv[2]) {
+  const task = JSON.parse(process.argv[2]) as Task;
+  if (task.workload === ("prepare" as string)) await prepare(JSON.parse(process.argv[3]!) as Task[]);
+  else process.stdout.write(JSON.stringify(await run(task)) + "\n");
+}

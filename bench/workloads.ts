@@ -1,0 +1,332 @@
+/**
+ * Each workload, implemented once per system doing the same work. A run
+ * returns its time and a digest of what it produced or read, so that no
+ * system is fast because it did less.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as nodeFs from "node:fs";
+import { join } from "node:path";
+import git from "isomorphic-git";
+import { GitStore, type FS } from "../src/node.js";
+import { GIT_ENV } from "../test/helpers/git.js";
+import { kib } from "./fixtures.js";
+
+export type System = "gitstore" | "isomorphic-git" | "git" | "es-git";
+
+/** Adjusts a gitstore handle before the timed work (the no-verify variant). */
+export type Configure = (store: GitStore) => void;
+
+export interface Measured {
+  ms: number;
+  /** What the work produced (a tree id) or read (a digest), compared across systems. */
+  check: string;
+  extra?: Record<string, number>;
+}
+
+const now = (): number => performance.now();
+const AUTHOR = { name: "bench", email: "bench@example.com", timestamp: 1700000000, timezoneOffset: 0 };
+
+// ---- W1: sequential commits, one 1 KiB file each -------------------------
+
+export async function w1(system: System, repo: string, n: number, opts: { durability: "full" | "none"; prefix: string; start: number }): Promise<Measured> {
+  const path = (i: number): string => `${opts.prefix}${i % 20}/f${i}.bin`;
+  if (system === "gitstore") {
+    const store = await GitStore.open(repo, { durability: opts.durability, author: "bench", email: "bench@example.com" });
+    let fs = await store.branches.get("main");
+    const t0 = now();
+    for (let i = opts.start; i < opts.start + n; i++) fs = await fs.write(path(i), kib(i));
+    const ms = now() - t0;
+    await store.close();
+    return { ms, check: fs.tree };
+  }
+  if (system === "isomorphic-git") {
+    const cache = {};
+    const gitdir = repo;
+    const fs = nodeFs;
+    let head = await git.resolveRef({ fs, gitdir, ref: "refs/heads/main" });
+    let rootTree = (await git.readCommit({ fs, gitdir, oid: head, cache })).commit.tree;
+    const t0 = now();
+    for (let i = opts.start; i < opts.start + n; i++) {
+      const [dir, name] = path(i).split("/") as [string, string];
+      const blob = await git.writeBlob({ fs, gitdir, blob: kib(i) });
+      const root = (await git.readTree({ fs, gitdir, oid: rootTree, cache })).tree;
+      const dirEntry = root.find((e) => e.path === dir);
+      const sub = dirEntry ? (await git.readTree({ fs, gitdir, oid: dirEntry.oid, cache })).tree.filter((e) => e.path !== name) : [];
+      sub.push({ mode: "100644", path: name, oid: blob, type: "blob" });
+      const subOid = await git.writeTree({ fs, gitdir, tree: sub });
+      const newRoot = root.filter((e) => e.path !== dir);
+      newRoot.push({ mode: "040000", path: dir, oid: subOid, type: "tree" });
+      rootTree = await git.writeTree({ fs, gitdir, tree: newRoot });
+      head = await git.writeCommit({ fs, gitdir, commit: { message: `Write ${path(i)}\n`, tree: rootTree, parent: [head], author: AUTHOR, committer: AUTHOR } });
+      await git.writeRef({ fs, gitdir, ref: "refs/heads/main", value: head, force: true });
+    }
+    return { ms: now() - t0, check: rootTree };
+  }
+  throw new Error(`w1 has no ${system} form`);
+}
+
+// ---- W2: one commit of n files of 1 KiB ----------------------------------
+
+const w2Path = (i: number): string => `a${i % 100}/b${i % 10}/f${i}.bin`;
+
+export async function w2(system: System, repo: string, n: number): Promise<Measured> {
+  if (system === "gitstore") {
+    const store = await GitStore.open(repo, { durability: "none" });
+    const fs = await store.branches.get("main");
+    const t0 = now();
+    const next = await fs.batch((b) => {
+      for (let i = 0; i < n; i++) b.write(w2Path(i), kib(i));
+    });
+    const ms = now() - t0;
+    await store.close();
+    return { ms, check: next.tree };
+  }
+  if (system === "isomorphic-git") {
+    const fs = nodeFs;
+    const gitdir = repo;
+    const head = await git.resolveRef({ fs, gitdir, ref: "refs/heads/main" });
+    const t0 = now();
+    const dirs = new Map<string, Map<string, { mode: string; path: string; oid: string; type: "blob" | "tree" }[]>>();
+    for (let i = 0; i < n; i++) {
+      const [a, b, f] = w2Path(i).split("/") as [string, string, string];
+      const oid = await git.writeBlob({ fs, gitdir, blob: kib(i) });
+      if (!dirs.has(a)) dirs.set(a, new Map());
+      const sub = dirs.get(a)!;
+      if (!sub.has(b)) sub.set(b, []);
+      sub.get(b)!.push({ mode: "100644", path: f, oid, type: "blob" });
+    }
+    const root = [];
+    for (const [a, sub] of dirs) {
+      const mid = [];
+      for (const [b, files] of sub) mid.push({ mode: "040000", path: b, oid: await git.writeTree({ fs, gitdir, tree: files }), type: "tree" as const });
+      root.push({ mode: "040000", path: a, oid: await git.writeTree({ fs, gitdir, tree: mid }), type: "tree" as const });
+    }
+    const tree = await git.writeTree({ fs, gitdir, tree: root });
+    const commit = await git.writeCommit({ fs, gitdir, commit: { message: "bulk\n", tree, parent: [head], author: AUTHOR, committer: AUTHOR } });
+    await git.writeRef({ fs, gitdir, ref: "refs/heads/main", value: commit, force: true });
+    return { ms: now() - t0, check: tree };
+  }
+  if (system === "git") {
+    const t0 = now();
+    const chunks: Buffer[] = [Buffer.from("commit refs/heads/main\ncommitter bench <bench@example.com> 1700000000 +0000\ndata 5\nbulk\nfrom refs/heads/main^0\n")];
+    for (let i = 0; i < n; i++) chunks.push(Buffer.from(`M 100644 inline ${w2Path(i)}\ndata 1024\n`), Buffer.from(kib(i)), Buffer.from("\n"));
+    execFileSync("git", ["--git-dir", repo, "fast-import", "--quiet"], { env: GIT_ENV, input: Buffer.concat(chunks), maxBuffer: 1 << 30 });
+    const ms = now() - t0;
+    return { ms, check: execFileSync("git", ["--git-dir", repo, "rev-parse", "main^{tree}"], { env: GIT_ENV }).toString().trim() };
+  }
+  throw new Error(`w2 has no ${system} form`);
+}
+
+// ---- W3: packed reads ----------------------------------------------------
+
+/** Read every file at main's head; digest = sha1 over path + content in path order. */
+export async function w3Head(system: System, repo: string, configure?: Configure): Promise<Measured> {
+  const digest = createHash("sha1");
+  let files = 0;
+  const t0 = now();
+  if (system === "gitstore") {
+    const store = await GitStore.open(repo);
+    configure?.(store);
+    const fs = await store.branches.get("main");
+    const paths: string[] = [];
+    for await (const [dir, , names] of fs.walk()) for (const name of names) paths.push(dir ? `${dir}/${name}` : name);
+    paths.sort();
+    for (const p of paths) {
+      digest.update(p).update(await fs.read(p));
+      files++;
+    }
+    await store.close();
+  } else if (system === "isomorphic-git") {
+    const fs = nodeFs;
+    const cache = {};
+    const head = await git.resolveRef({ fs, gitdir: repo, ref: "refs/heads/main" });
+    const root = (await git.readCommit({ fs, gitdir: repo, oid: head, cache })).commit.tree;
+    const blobs: [string, string][] = [];
+    const walk = async (oid: string, prefix: string): Promise<void> => {
+      for (const e of (await git.readTree({ fs, gitdir: repo, oid, cache })).tree) {
+        if (e.type === "tree") await walk(e.oid, `${prefix}${e.path}/`);
+        else if (e.type === "blob") blobs.push([`${prefix}${e.path}`, e.oid]);
+      }
+    };
+    await walk(root, "");
+    blobs.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    for (const [p, oid] of blobs) {
+      digest.update(p).update((await git.readBlob({ fs, gitdir: repo, oid, cache })).blob);
+      files++;
+    }
+  } else if (system === "git") {
+    const listing = execFileSync("git", ["--git-dir", repo, "ls-tree", "-r", "--format=%(objectname) %(path)", "main"], { env: GIT_ENV, maxBuffer: 1 << 30 }).toString().trim().split("\n");
+    const entries = listing.map((l) => [l.slice(41), l.slice(0, 40)] as [string, string]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const out = execFileSync("git", ["--git-dir", repo, "cat-file", "--batch"], { env: GIT_ENV, input: entries.map((e) => e[1]).join("\n") + "\n", maxBuffer: 1 << 30 });
+    let p = 0;
+    for (const [path] of entries) {
+      const lf = out.indexOf(0x0a, p);
+      const size = Number(out.subarray(p, lf).toString().split(" ")[2]);
+      digest.update(path).update(out.subarray(lf + 1, lf + 1 + size));
+      p = lf + 1 + size + 1;
+      files++;
+    }
+  } else {
+    const es = await loadEsGit();
+    const r = await es.openRepository(repo);
+    const tree = r.getCommit(r.getReference("refs/heads/main").target()!).tree();
+    const blobs: [string, string][] = [];
+    const walk = (t: EsTree, prefix: string): void => {
+      for (const e of t.iter()) {
+        const name = e.name();
+        if (e.type() === "Tree") walk(r.getTree(e.id()), `${prefix}${name}/`);
+        else if (e.type() === "Blob") blobs.push([`${prefix}${name}`, e.id()]);
+      }
+    };
+    walk(tree, "");
+    blobs.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    for (const [p, oid] of blobs) {
+      digest.update(p).update(r.getObject(oid).peelToBlob().content());
+      files++;
+    }
+  }
+  return { ms: now() - t0, check: digest.digest("hex"), extra: { files } };
+}
+
+/** Read the version of `hot` at every first-parent commit of main (missing at some: skipped). */
+export async function w3History(system: System, repo: string, hot: string, configure?: Configure): Promise<Measured> {
+  const digest = createHash("sha1");
+  let versions = 0;
+  const t0 = now();
+  if (system === "gitstore") {
+    const store = await GitStore.open(repo);
+    configure?.(store);
+    for await (const fs of (await store.branches.get("main")).log()) {
+      if (!(await fs.exists(hot))) continue;
+      digest.update(await fs.read(hot));
+      versions++;
+    }
+    await store.close();
+  } else if (system === "isomorphic-git") {
+    const fs = nodeFs;
+    const cache = {};
+    let oid: string | undefined = await git.resolveRef({ fs, gitdir: repo, ref: "refs/heads/main" });
+    while (oid) {
+      try {
+        digest.update((await git.readBlob({ fs, gitdir: repo, oid, filepath: hot, cache })).blob);
+        versions++;
+      } catch (e) {
+        if ((e as { code?: string }).code !== "NotFoundError") throw e;
+      }
+      oid = (await git.readCommit({ fs, gitdir: repo, oid, cache })).commit.parent[0];
+    }
+  } else if (system === "git") {
+    const commits = execFileSync("git", ["--git-dir", repo, "log", "--first-parent", "--format=%H", "main"], { env: GIT_ENV, maxBuffer: 1 << 30 }).toString().trim().split("\n");
+    const out = execFileSync("git", ["--git-dir", repo, "cat-file", "--batch"], { env: GIT_ENV, input: commits.map((c) => `${c}:${hot}`).join("\n") + "\n", maxBuffer: 1 << 30 });
+    let p = 0;
+    while (p < out.length) {
+      const lf = out.indexOf(0x0a, p);
+      const head = out.subarray(p, lf).toString();
+      if (head.endsWith(" missing")) {
+        p = lf + 1;
+        continue;
+      }
+      const size = Number(head.split(" ")[2]);
+      digest.update(out.subarray(lf + 1, lf + 1 + size));
+      versions++;
+      p = lf + 1 + size + 1;
+    }
+  } else {
+    const es = await loadEsGit();
+    const r = await es.openRepository(repo);
+    for (const id of firstParents(r)) {
+      const entry = r.getCommit(id).tree().getPath(hot);
+      if (entry) {
+        digest.update(r.getObject(entry.id()).peelToBlob().content());
+        versions++;
+      }
+    }
+  }
+  return { ms: now() - t0, check: digest.digest("hex"), extra: { versions } };
+}
+
+// ---- W4: first-parent log reading each message --------------------------
+
+export async function w4(system: System, repo: string, configure?: Configure): Promise<Measured> {
+  const digest = createHash("sha1");
+  let commits = 0;
+  const t0 = now();
+  if (system === "gitstore") {
+    const store = await GitStore.open(repo);
+    configure?.(store);
+    for await (const fs of (await store.branches.get("main")).log()) {
+      digest.update(fs.message);
+      commits++;
+    }
+    await store.close();
+  } else if (system === "isomorphic-git") {
+    for (const e of await git.log({ fs: nodeFs, gitdir: repo, ref: "refs/heads/main", cache: {} })) {
+      digest.update(e.commit.message.replace(/\n+$/, ""));
+      commits++;
+    }
+  } else if (system === "git") {
+    const out = execFileSync("git", ["--git-dir", repo, "log", "--first-parent", "-z", "--format=%B", "main"], { env: GIT_ENV, maxBuffer: 1 << 30 }).toString();
+    for (const m of out.split("\0")) {
+      if (m === "") continue;
+      digest.update(m.replace(/\n+$/, ""));
+      commits++;
+    }
+  } else {
+    const es = await loadEsGit();
+    const r = await es.openRepository(repo);
+    for (const id of firstParents(r)) {
+      digest.update(r.getCommit(id).message().replace(/\n+$/, ""));
+      commits++;
+    }
+  }
+  return { ms: now() - t0, check: digest.digest("hex"), extra: { commits } };
+}
+
+// ---- es-git (libgit2), optional ------------------------------------------
+
+interface EsTreeEntry {
+  name(): string;
+  id(): string;
+  type(): string;
+}
+interface EsTree {
+  iter(): Iterable<EsTreeEntry>;
+  getPath(p: string): EsTreeEntry | null;
+}
+interface EsCommit {
+  tree(): EsTree;
+  message(): string;
+}
+interface EsRepo {
+  getReference(name: string): { target(): string | null };
+  getCommit(oid: string): EsCommit;
+  getTree(oid: string): EsTree;
+  getObject(oid: string): { peelToBlob(): { content(): Uint8Array } };
+  revwalk(): { pushRef(name: string): EsWalk };
+}
+interface EsWalk {
+  simplifyFirstParent(): EsWalk;
+  next(): string | null;
+}
+
+function* firstParents(r: EsRepo): Generator<string> {
+  const walk = r.revwalk().pushRef("refs/heads/main").simplifyFirstParent();
+  for (let id = walk.next(); id !== null; id = walk.next()) yield id;
+}
+interface EsGit {
+  openRepository(path: string): Promise<EsRepo>;
+}
+
+export async function loadEsGit(): Promise<EsGit> {
+  return (await import("es-git")) as unknown as EsGit;
+}
+
+/** Whether es-git loads here (it is a native binding). */
+export function esGitAvailable(): boolean {
+  const r = spawnSync("node", ["-e", "import('es-git').then(()=>process.exit(0),()=>process.exit(1))"]);
+  return r.status === 0;
+}
+
+export { join };
+export type { FS };
