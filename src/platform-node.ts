@@ -30,7 +30,9 @@ export const nodeZlib: Zlib = {
   deflate: (data, level) => asBytes(deflateSync(data, { level })),
   inflate(data, maxOutput) {
     try {
-      const r = inflateSync(data, { info: true, maxOutputLength: Math.max(1, Math.min(maxOutput, bufferConstants.MAX_LENGTH)) }) as unknown as {
+      // An output chunk sized to the expected object avoids allocating 16 KiB per small object.
+      const chunkSize = Math.min(64 * 1024, Math.max(64, maxOutput + 1));
+      const r = inflateSync(data, { info: true, chunkSize, maxOutputLength: Math.max(1, Math.min(maxOutput, bufferConstants.MAX_LENGTH)) }) as unknown as {
         buffer: Buffer;
         engine: { bytesWritten: number };
       };

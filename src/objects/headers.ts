@@ -16,12 +16,15 @@ export interface HeaderBlock {
 
 export function decodeHeaders(data: Uint8Array, where: string): HeaderBlock {
   const headers: [string, string][] = [];
-  let p = 0;
-  while (p < data.length) {
-    const lf = data.indexOf(0x0a, p);
-    if (lf < 0) throw new CorruptObjectError(`${where}: header not terminated by a newline`);
-    if (lf === p) return { headers, message: decodeText(data.subarray(lf + 1)) };
-    const line = decodeText(data.subarray(p, lf));
+  // Decode the header block in one call; the message separately (it may be in another encoding).
+  let end = 0;
+  while (end < data.length && !(data[end] === 0x0a && (end === 0 || data[end - 1] === 0x0a))) end++;
+  const hasMessage = end < data.length;
+  const block = decodeText(data.subarray(0, hasMessage ? end : data.length));
+  if (!hasMessage && !block.endsWith("\n") && block !== "") throw new CorruptObjectError(`${where}: header not terminated by a newline`);
+  const lines = block.split("\n");
+  lines.pop(); // after the final newline
+  for (const line of lines) {
     if (line.startsWith(" ")) {
       const last = headers[headers.length - 1];
       if (!last) throw new CorruptObjectError(`${where}: continuation line before any header`);
@@ -31,9 +34,8 @@ export function decodeHeaders(data: Uint8Array, where: string): HeaderBlock {
       if (sp <= 0) throw new CorruptObjectError(`${where}: malformed header line ${JSON.stringify(line.slice(0, 40))}`);
       headers.push([line.slice(0, sp), line.slice(sp + 1)]);
     }
-    p = lf + 1;
   }
-  return { headers, message: null };
+  return { headers, message: hasMessage ? decodeText(data.subarray(end + 1)) : null };
 }
 
 export function encodeHeaders(block: HeaderBlock): Uint8Array {

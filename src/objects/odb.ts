@@ -15,6 +15,8 @@ import type { Platform } from "./platform.js";
 export interface ObjectDatabaseOptions {
   /** Bytes of inflated delta bases kept for reuse (default 32 MiB). */
   readonly cacheBytes?: number;
+  /** Bytes of raw pack pages kept for reuse (default 16 MiB). */
+  readonly pageCacheBytes?: number;
 }
 
 export class ObjectDatabase {
@@ -22,6 +24,7 @@ export class ObjectDatabase {
   #packs: PackFile[] = [];
   #scanned = false;
   readonly #deltaCache: Lru<string, GitObject>;
+  readonly #pages: Lru<string, Uint8Array>;
   // Loose files written since the last flush, for the durability barrier.
   #unflushed: string[] = [];
   /**
@@ -42,6 +45,7 @@ export class ObjectDatabase {
   ) {
     this.loose = new LooseStore(storage, platform);
     this.#deltaCache = new Lru(options.cacheBytes ?? 32 * 1024 * 1024);
+    this.#pages = new Lru(options.pageCacheBytes ?? 16 * 1024 * 1024);
     this.emptyTree = hashObject(platform.hash, "tree", new Uint8Array(0));
   }
 
@@ -58,7 +62,7 @@ export class ObjectDatabase {
     const have = new Set(kept.map((p) => p.path.slice(0, -5)));
     for (const base of [...bases].sort()) {
       if (have.has(base)) continue;
-      const pack = await PackFile.open(this.storage, this.platform, base, this.#deltaCache);
+      const pack = await PackFile.open(this.storage, this.platform, base, this.#deltaCache, this.#pages);
       if (pack) kept.push(pack);
     }
     this.#packs = kept;

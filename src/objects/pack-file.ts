@@ -13,6 +13,9 @@ import { PackIndex } from "./pack-index.js";
 import type { Platform } from "./platform.js";
 import { ZlibError } from "./zlib.js";
 
+/** Size of the pages pack bytes are read and cached in. */
+const PAGE = 64 * 1024;
+
 /** Longest delta chain we follow before calling it a cycle (git's hard maximum is 4095). */
 const MAX_CHAIN = 10_000;
 
@@ -25,10 +28,11 @@ export class PackFile {
     readonly index: PackIndex,
     readonly packSize: number,
     readonly cache: Lru<string, GitObject>,
+    readonly pages: Lru<string, Uint8Array>,
   ) {}
 
   /** Open `<base>.idx` + `<base>.pack`; `undefined` when either vanished meanwhile. */
-  static async open(storage: Storage, platform: Platform, base: string, cache: Lru<string, GitObject>): Promise<PackFile | undefined> {
+  static async open(storage: Storage, platform: Platform, base: string, cache: Lru<string, GitObject>, pages: Lru<string, Uint8Array>): Promise<PackFile | undefined> {
     const idxBytes = await storage.read(`${base}.idx`);
     const packStat = await storage.stat(`${base}.pack`);
     if (!idxBytes || !packStat) return undefined;
@@ -41,7 +45,7 @@ export class PackFile {
     if (count !== index.count) throw new CorruptObjectError(`${path}: pack holds ${count} objects, its index ${index.count}`);
     const trailer = toHex(await storage.readRange(path, packStat.size - h, h));
     if (trailer !== index.packChecksum) throw new CorruptObjectError(`${path}: pack checksum does not match its index`);
-    return new PackFile(storage, platform, path, index, packStat.size, cache);
+    return new PackFile(storage, platform, path, index, packStat.size, cache, pages);
   }
 
   has(id: string): boolean {
@@ -52,6 +56,34 @@ export class PackFile {
   async find(id: string): Promise<GitObject | undefined> {
     const i = this.index.find(id);
     return i < 0 ? undefined : this.readAt(this.index.offset(i), id);
+  }
+
+  /**
+   * Bytes of the pack, read through pages of {@link PAGE} bytes kept in the
+   * shared cache: neighbouring entries (a commit walk, a tree and its blobs)
+   * then cost one read, not one each. Large entries are read directly.
+   */
+  async #bytes(offset: number, length: number): Promise<Uint8Array> {
+    const first = Math.floor(offset / PAGE);
+    const last = Math.floor((offset + length - 1) / PAGE);
+    if (last - first > 1) return this.storage.readRange(this.path, offset, length);
+    const pages: Uint8Array[] = [];
+    for (let p = first; p <= last; p++) {
+      const key = `${this.path}#${p}`;
+      let page = this.pages.get(key);
+      if (!page) {
+        page = await this.storage.readRange(this.path, p * PAGE, PAGE);
+        this.pages.set(key, page, page.length);
+      }
+      pages.push(page);
+    }
+    const start = offset - first * PAGE;
+    if (pages.length === 1) return pages[0]!.subarray(start, start + length);
+    const out = new Uint8Array(length);
+    const a = pages[0]!.subarray(start);
+    out.set(a);
+    out.set(pages[1]!.subarray(0, length - a.length), a.length);
+    return out;
   }
 
   /** Where the entry at `offset` ends (the next entry, or the trailer). */
@@ -80,7 +112,7 @@ export class PackFile {
       if (base) break;
       if (off < PACK_HEADER_SIZE || off >= this.packSize - this.platform.hash.size) throw new CorruptObjectError(`${where}: entry offset ${off} outside the pack`);
       const end = this.#entryEnd(off);
-      const raw = await this.storage.readRange(this.path, off, end - off);
+      const raw = await this.#bytes(off, end - off);
       const hdr = decodeEntryHeader(raw, 0, where);
       let p = hdr.length;
       let next: number;
@@ -109,11 +141,13 @@ export class PackFile {
       if (seen.has(next) || deltas.length > MAX_CHAIN) throw new CorruptObjectError(`${where}: delta chain loops`);
       off = next;
     }
-    this.cache.set(`${this.path}:${off}`, base, base.data.length);
+    // Cache delta bases only (what the next read of a neighbouring version will
+    // need); an object read without a delta is not kept.
+    if (deltas.length > 0) this.cache.set(`${this.path}:${off}`, base, base.data.length);
     let data = base.data;
     for (let i = deltas.length - 1; i >= 0; i--) {
       data = applyDelta(data, deltas[i]!, where);
-      this.cache.set(`${this.path}:${chainOffsets[i]}`, { type: base.type, data }, data.length);
+      if (i > 0) this.cache.set(`${this.path}:${chainOffsets[i]}`, { type: base.type, data }, data.length);
     }
     return { type: base.type, data };
   }

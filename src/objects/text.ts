@@ -10,15 +10,20 @@ const encoder = new TextEncoder();
 const LONE_ESCAPE = /(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/;
 
 export function decodeText(bytes: Uint8Array): string {
-  // Pure ASCII is by far the most common case and needs no decoder.
-  let ascii = true;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i]! >= 0x80) {
-      ascii = false;
-      break;
+  // Short ASCII (tree entry names) is the common case: skip the decoder's call overhead.
+  if (bytes.length <= 32) {
+    let out = "";
+    for (let i = 0; i < bytes.length; i++) {
+      const c = bytes[i]!;
+      if (c >= 0x80) return decodeUtf8(bytes);
+      out += String.fromCharCode(c);
     }
+    return out;
   }
-  if (ascii) return bytes.length < 4096 ? String.fromCharCode(...bytes) : strict.decode(bytes);
+  return decodeUtf8(bytes);
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
   try {
     return strict.decode(bytes);
   } catch {
