@@ -18,11 +18,12 @@ export function isObjectType(s: string): s is ObjectType {
   return TYPES.has(s);
 }
 
-const encoder = new TextEncoder();
-
 /** `"<type> <size>\0"` as bytes. */
 export function encodeHeader(type: ObjectType, size: number): Uint8Array {
-  return encoder.encode(`${type} ${size}\0`);
+  const s = `${type} ${size}\0`;
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
 }
 
 /** The id of an object: the hash of its canonical form. */

@@ -23,8 +23,8 @@ export class ObjectDatabase {
   readonly loose: LooseStore;
   #packs: PackFile[] = [];
   #scanned = false;
-  readonly #deltaCache: Lru<string, GitObject>;
-  readonly #pages: Lru<string, Uint8Array>;
+  readonly #deltaCache: Lru<number, GitObject>;
+  readonly #pages: Lru<number, Uint8Array>;
   // Loose files written since the last flush, for the durability barrier.
   #unflushed: string[] = [];
   /**

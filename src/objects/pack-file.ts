@@ -13,6 +13,8 @@ import { PackIndex } from "./pack-index.js";
 import type { Platform } from "./platform.js";
 import { ZlibError } from "./zlib.js";
 
+let packSerial = 0;
+
 /** Size of the pages pack bytes are read and cached in. */
 const PAGE = 64 * 1024;
 
@@ -27,12 +29,12 @@ export class PackFile {
     readonly path: string,
     readonly index: PackIndex,
     readonly packSize: number,
-    readonly cache: Lru<string, GitObject>,
-    readonly pages: Lru<string, Uint8Array>,
+    readonly cache: Lru<number, GitObject>,
+    readonly pages: Lru<number, Uint8Array>,
   ) {}
 
   /** Open `<base>.idx` + `<base>.pack`; `undefined` when either vanished meanwhile. */
-  static async open(storage: Storage, platform: Platform, base: string, cache: Lru<string, GitObject>, pages: Lru<string, Uint8Array>): Promise<PackFile | undefined> {
+  static async open(storage: Storage, platform: Platform, base: string, cache: Lru<number, GitObject>, pages: Lru<number, Uint8Array>): Promise<PackFile | undefined> {
     const idxBytes = await storage.read(`${base}.idx`);
     const packStat = await storage.stat(`${base}.pack`);
     if (!idxBytes || !packStat) return undefined;
@@ -46,6 +48,12 @@ export class PackFile {
     const trailer = toHex(await storage.readRange(path, packStat.size - h, h));
     if (trailer !== index.packChecksum) throw new CorruptObjectError(`${path}: pack checksum does not match its index`);
     return new PackFile(storage, platform, path, index, packStat.size, cache, pages);
+  }
+
+  // Cache keys: a number per (pack, offset); the shared caches hold every pack's entries.
+  readonly #serial = ++packSerial;
+  #key(offset: number): number {
+    return this.#serial * 2 ** 40 + offset;
   }
 
   has(id: string): boolean {
@@ -69,7 +77,7 @@ export class PackFile {
     if (last - first > 1) return this.storage.readRange(this.path, offset, length);
     const pages: Uint8Array[] = [];
     for (let p = first; p <= last; p++) {
-      const key = `${this.path}#${p}`;
+      const key = this.#key(p * PAGE);
       let page = this.pages.get(key);
       if (!page) {
         page = await this.storage.readRange(this.path, p * PAGE, PAGE);
@@ -108,7 +116,7 @@ export class PackFile {
     let base: GitObject | undefined;
     let off = offset;
     for (;;) {
-      base = this.cache.get(`${this.path}:${off}`);
+      base = this.cache.get(this.#key(off));
       if (base) break;
       if (off < PACK_HEADER_SIZE || off >= this.packSize - this.platform.hash.size) throw new CorruptObjectError(`${where}: entry offset ${off} outside the pack`);
       const end = this.#entryEnd(off);
@@ -141,13 +149,14 @@ export class PackFile {
       if (seen.has(next) || deltas.length > MAX_CHAIN) throw new CorruptObjectError(`${where}: delta chain loops`);
       off = next;
     }
-    // Cache delta bases only (what the next read of a neighbouring version will
-    // need); an object read without a delta is not kept.
-    if (deltas.length > 0) this.cache.set(`${this.path}:${off}`, base, base.data.length);
+    // Keep what delta chains produce (the next read of a neighbouring version
+    // resumes from there); an object stored whole is not kept until it serves
+    // as a base.
+    if (deltas.length > 0) this.cache.set(this.#key(off), base, base.data.length);
     let data = base.data;
     for (let i = deltas.length - 1; i >= 0; i--) {
       data = applyDelta(data, deltas[i]!, where);
-      if (i > 0) this.cache.set(`${this.path}:${chainOffsets[i]}`, { type: base.type, data }, data.length);
+      this.cache.set(this.#key(chainOffsets[i]!), { type: base.type, data }, data.length);
     }
     return { type: base.type, data };
   }

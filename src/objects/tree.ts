@@ -71,39 +71,60 @@ function compareBytes(a: Uint8Array, aTree: boolean, b: Uint8Array, bTree: boole
 
 const SP = 0x20;
 
+/** A decoded entry whose hex id is only built when asked for (most lookups need one entry's). */
+class DecodedEntry implements TreeEntry {
+  #id: string | undefined;
+  constructor(
+    readonly mode: string,
+    readonly name: string,
+    private readonly raw: Uint8Array,
+  ) {}
+  get id(): string {
+    return (this.#id ??= toHex(this.raw));
+  }
+}
+
+// The modes git writes, interned; anything else keeps its own spelling.
+const KNOWN_MODES = new Map<number, string>(Object.values(MODE).map((m) => [parseInt(m, 8), m]));
+
 /** Parse a tree payload; `where` names the object for errors. */
 export function decodeTree(data: Uint8Array, algo: HashAlgorithm, where: string): TreeEntry[] {
+  return decodeTreeIndexed(data, algo, where).entries;
+}
+
+/** Parse a tree payload into its entries (in order) and an index by name. */
+export function decodeTreeIndexed(data: Uint8Array, algo: HashAlgorithm, where: string): { entries: TreeEntry[]; byName: Map<string, TreeEntry> } {
   const entries: TreeEntry[] = [];
+  const byName = new Map<string, TreeEntry>();
   const h = algo.size;
   let p = 0;
   let prev: TreeEntry | undefined;
-  const names = new Set<string>();
   while (p < data.length) {
-    const sp = data.indexOf(SP, p);
-    if (sp < 0 || sp === p || sp - p > 7) throw new CorruptObjectError(`tree ${where}: malformed entry mode`);
-    let mode = "";
-    for (let i = p; i < sp; i++) {
+    let n = 0;
+    let i = p;
+    for (; i < data.length && data[i] !== SP; i++) {
       const c = data[i]!;
-      if (c < 0x30 || c > 0x37) throw new CorruptObjectError(`tree ${where}: malformed entry mode`);
-      mode += String.fromCharCode(c);
+      if (c < 0x30 || c > 0x37 || i - p >= 7) throw new CorruptObjectError(`tree ${where}: malformed entry mode`);
+      n = n * 8 + (c - 0x30);
     }
+    if (i === p || i >= data.length) throw new CorruptObjectError(`tree ${where}: malformed entry mode`);
+    const sp = i;
+    let mode = KNOWN_MODES.get(n);
+    if (mode === undefined || mode.length !== sp - p) mode = String.fromCharCode(...data.subarray(p, sp));
     const nul = data.indexOf(0, sp + 1);
     if (nul < 0 || nul + 1 + h > data.length) throw new CorruptObjectError(`tree ${where}: truncated entry`);
     const name = decodeText(data.subarray(sp + 1, nul));
     if (isForbiddenName(name)) throw new CorruptObjectError(`tree ${where}: forbidden entry name ${JSON.stringify(name)}`);
     if (!entryKind(mode)) throw new CorruptObjectError(`tree ${where}: bad mode ${mode} for ${JSON.stringify(name)}`);
-    const entry: TreeEntry = { mode, name, id: toHex(data.subarray(nul + 1, nul + 1 + h)) };
-    if (prev) {
-      const cmp = compareEntries(prev, entry);
-      if (cmp >= 0) throw new CorruptObjectError(`tree ${where}: entries out of order at ${JSON.stringify(entry.name)}`);
-    }
-    if (names.has(name)) throw new CorruptObjectError(`tree ${where}: duplicate entry ${JSON.stringify(name)}`);
-    names.add(name);
+    const entry = new DecodedEntry(mode, name, data.subarray(nul + 1, nul + 1 + h));
+    if (prev && compareEntries(prev, entry) >= 0) throw new CorruptObjectError(`tree ${where}: entries out of order at ${JSON.stringify(name)}`);
+    if (byName.has(name)) throw new CorruptObjectError(`tree ${where}: duplicate entry ${JSON.stringify(name)}`);
+    byName.set(name, entry);
     entries.push(entry);
     prev = entry;
     p = nul + 1 + h;
   }
-  return entries;
+  return { entries, byName };
 }
 
 /** Serialize entries (in any order; they are sorted here). */
