@@ -9,6 +9,7 @@ export { Batch, Staged } from "./fs/batch.js";
 export { RefMap } from "./fs/refmap.js";
 export { ReadableFile, WritableFile } from "./fs/files.js";
 export type { Durability } from "./fs/repo.js";
+export type { GcOptions, GcProgress, GcSummary } from "./fs/gc.js";
 export {
   GitStoreError,
   FileNotFoundError,

@@ -3,14 +3,16 @@ import { FileNotFoundError, ValueError } from "../errors.js";
 import { MODE } from "../objects/tree.js";
 import { WritableFile } from "./files.js";
 import { splitPath } from "./paths.js";
+import type { ObjectWriter } from "../objects/odb.js";
+import { StagedObjects } from "../objects/staging.js";
 import type { Repo } from "./repo.js";
 import type { MutableTree } from "./tree-edit.js";
 
 /** Store `data` as a blob at `segments` (an executable file stays executable). */
-export async function stageWrite(repo: Repo, root: MutableTree, segments: readonly string[], data: Uint8Array): Promise<void> {
+export async function stageWrite(writer: ObjectWriter, root: MutableTree, segments: readonly string[], data: Uint8Array): Promise<void> {
   const existing = await root.lookup(segments);
   const mode = typeof existing === "object" && existing.mode === MODE.executable ? MODE.executable : MODE.file;
-  await root.set(segments, { mode, id: await repo.odb.write("blob", data) });
+  await root.set(segments, { mode, id: await writer.write("blob", data) });
 }
 
 /** Remove `segments`; `FileNotFoundError` when nothing is there. */
@@ -55,11 +57,16 @@ export class Batch<Snapshot = unknown> {
   /** The snapshot the batch committed; `null` until it lands (and forever if it fails). */
   fs: Snapshot | null = null;
 
+  /** @internal New objects: loose for a small batch, one pack for a large one. */
+  readonly objects: StagedObjects;
+
   /** @internal */
   constructor(
     readonly repo: Repo,
     readonly root: MutableTree,
-  ) {}
+  ) {
+    this.objects = new StagedObjects(repo.odb);
+  }
 
   #enqueue(fn: () => Promise<void>): Staged {
     const run = async (): Promise<void> => {
@@ -78,7 +85,7 @@ export class Batch<Snapshot = unknown> {
     return this.#enqueue(async () => {
       const segments = splitPath(path);
       const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data.slice();
-      await stageWrite(this.repo, this.root, segments, bytes);
+      await stageWrite(this.objects, this.root, segments, bytes);
       this.#ops.push(`Write ${segments.join("/")}`);
     });
   }
@@ -112,8 +119,9 @@ export class Batch<Snapshot = unknown> {
     return this.#ops;
   }
 
-  /** @internal Abandon after a failure. */
-  _abandon(): void {
+  /** @internal Abandon after a failure: nothing staged is stored. */
+  async _abandon(): Promise<void> {
     this.#sealed = true;
+    await this.objects.abort();
   }
 }

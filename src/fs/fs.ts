@@ -7,6 +7,7 @@ import { ReadableFile, WritableFile } from "./files.js";
 import { splitDirPath, splitPath } from "./paths.js";
 import type { DumpItem, Repo, Tree } from "./repo.js";
 import { MutableTree } from "./tree-edit.js";
+import type { StagedObjects } from "../objects/staging.js";
 import { Batch, stageRemove, stageWrite } from "./batch.js";
 
 /** Options of the writing methods. */
@@ -164,7 +165,7 @@ export class FS {
     const bytes = toBytes(data);
     this.#writable("write");
     const root = new MutableTree(this.#repo, this.#commit.tree);
-    await stageWrite(this.#repo, root, segments, bytes);
+    await stageWrite(this.#repo.odb, root, segments, bytes);
     return this.#commitTree(root, options?.message ?? `Write ${segments.join("/")}`);
   }
 
@@ -189,20 +190,28 @@ export class FS {
       await fn(b);
       ops = await b._seal();
     } catch (e) {
-      b._abandon();
+      await b._abandon();
       throw e;
     }
     if (ops.length === 0) return this;
-    const fs = await this.#commitTree(b.root, options?.message ?? `Batch: ${ops.join("; ")}`);
+    const fs = await this.#commitTree(b.root, options?.message ?? `Batch: ${ops.join("; ")}`, b.objects);
     b.fs = fs;
     return fs;
   }
 
   /** Commit the edited tree on this snapshot and compare-and-swap the branch to it. */
-  async #commitTree(root: MutableTree, message: string): Promise<FS> {
+  async #commitTree(root: MutableTree, message: string, staged?: StagedObjects): Promise<FS> {
     const branch = this.#writable("write");
     const repo = this.#repo;
-    const commitId = await repo.writeCommit(await root.writeRoot(), [this.hash], message);
+    const writer = staged ?? repo.odb;
+    let commitId: string;
+    try {
+      commitId = await repo.writeCommit(await root.writeRoot(writer), [this.hash], message, writer);
+      await staged?.publish({ sync: repo.options.durability === "full" });
+    } catch (e) {
+      await staged?.abort();
+      throw e;
+    }
     await repo.flushObjects();
     try {
       await repo.refs.update({

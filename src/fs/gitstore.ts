@@ -7,6 +7,7 @@ import { configBool, decodeConfig, DEFAULT_CONFIG } from "../refs/config.js";
 import { HEADS, checkRefName } from "../refs/names.js";
 import type { Storage } from "../storage/storage.js";
 import { FS } from "./fs.js";
+import { gc, type GcOptions, type GcSummary } from "./gc.js";
 import { RefMap } from "./refmap.js";
 import { checkIdentity, Repo, type Durability, type LocalExport } from "./repo.js";
 
@@ -148,6 +149,16 @@ export class GitStore implements AsyncDisposable {
       }
     }
     throw new KeyError(`no such branch, tag or commit: ${ref}`);
+  }
+
+  /**
+   * Pack every object reachable from any ref, HEAD or reflog into one pack
+   * with delta compression and remove the loose objects and older packs that
+   * became redundant. Unreachable objects are kept unless `prune` asks to drop
+   * those older than the grace period. Safe to interrupt at any point.
+   */
+  async gc(options?: GcOptions): Promise<GcSummary> {
+    return gc(this.#repo, options);
   }
 
   /**

@@ -6,7 +6,7 @@ import { CorruptObjectError, ValueError } from "../errors.js";
 import { decodeCommit, encodeCommit, type Commit } from "../objects/commit.js";
 import { formatTz } from "../objects/headers.js";
 import { Lru } from "../objects/lru.js";
-import { ObjectDatabase } from "../objects/odb.js";
+import { ObjectDatabase, type ObjectWriter } from "../objects/odb.js";
 import type { Platform } from "../objects/platform.js";
 import { decodeTag } from "../objects/tag.js";
 import { compareEntries, decodeTree, encodeTree, type TreeEntry } from "../objects/tree.js";
@@ -90,8 +90,8 @@ export class Repo {
   }
 
   /** Store a tree (entries in any order) and keep it decoded for the next read. */
-  async writeTree(entries: readonly TreeEntry[]): Promise<string> {
-    const id = await this.odb.write("tree", encodeTree(entries));
+  async writeTree(entries: readonly TreeEntry[], writer: ObjectWriter = this.odb): Promise<string> {
+    const id = await writer.write("tree", encodeTree(entries));
     if (!this.#trees.get(id)) {
       const sorted = [...entries].sort(compareEntries);
       this.#trees.set(id, { id, entries: sorted, byName: new Map(sorted.map((e) => [e.name, e])) }, sorted.length + 1);
@@ -110,11 +110,11 @@ export class Repo {
   }
 
   /** Store a commit of `tree` on `parents`; resolves to its id. */
-  async writeCommit(tree: string, parents: readonly string[], message: string): Promise<string> {
+  async writeCommit(tree: string, parents: readonly string[], message: string, writer: ObjectWriter = this.odb): Promise<string> {
     if (message.includes("\0")) throw new ValueError("commit message contains NUL");
     const ident = this.identity();
     const commit: Commit = { tree, parents, author: ident, committer: ident, extraHeaders: [], message: message.endsWith("\n") ? message : message + "\n" };
-    const id = await this.odb.write("commit", encodeCommit(commit));
+    const id = await writer.write("commit", encodeCommit(commit));
     this.#commits.set(id, commit);
     return id;
   }

@@ -3,6 +3,7 @@
  * loaded and rewritten; every untouched subtree keeps its id.
  */
 import { MODE, type TreeEntry } from "../objects/tree.js";
+import type { ObjectWriter } from "../objects/odb.js";
 import type { Repo } from "./repo.js";
 
 interface Leaf {
@@ -88,23 +89,23 @@ export class MutableTree {
    * Write every changed tree bottom-up; resolves to the new id, or `null` when
    * the tree ended up empty (git stores no empty subtrees).
    */
-  async write(): Promise<string | null> {
+  async write(writer: ObjectWriter = this.repo.odb): Promise<string | null> {
     if (!this.#children) return this.baseId;
     const entries: TreeEntry[] = [];
     for (const [name, child] of this.#children) {
       if (child instanceof MutableTree) {
-        const id = await child.write();
+        const id = await child.write(writer);
         if (id) entries.push({ mode: MODE.tree, name, id });
       } else {
         entries.push({ mode: child.mode, name, id: child.id });
       }
     }
     if (entries.length === 0) return null;
-    return this.repo.writeTree(entries);
+    return this.repo.writeTree(entries, writer);
   }
 
   /** Like {@link write}, but an empty root is the empty tree. */
-  async writeRoot(): Promise<string> {
-    return (await this.write()) ?? (await this.repo.writeTree([]));
+  async writeRoot(writer: ObjectWriter = this.repo.odb): Promise<string> {
+    return (await this.write(writer)) ?? (await this.repo.writeTree([], writer));
   }
 }

@@ -60,6 +60,23 @@ export class LooseStore {
     return (await this.storage.stat(loosePath(id))) !== undefined;
   }
 
+  /** Every loose object: id, file path and modification time. */
+  async list(): Promise<{ id: string; path: string; mtimeMs: number }[]> {
+    const out: { id: string; path: string; mtimeMs: number }[] = [];
+    const hexLength = this.platform.hash.size * 2;
+    for (const dir of (await this.storage.list("objects")) ?? []) {
+      if (!dir.isDirectory || !/^[0-9a-f]{2}$/.test(dir.name)) continue;
+      for (const f of (await this.storage.list(`objects/${dir.name}`)) ?? []) {
+        const id = dir.name + f.name;
+        if (f.isDirectory || id.length !== hexLength || !/^[0-9a-f]+$/.test(f.name)) continue;
+        const path = `objects/${dir.name}/${f.name}`;
+        const st = await this.storage.stat(path);
+        if (st) out.push({ id, path, mtimeMs: st.mtimeMs });
+      }
+    }
+    return out;
+  }
+
   /** Write the object; resolves to the file's path (for a later flush). */
   async write(id: string, type: ObjectType, data: Uint8Array): Promise<string> {
     const path = loosePath(id);

@@ -12,6 +12,12 @@ import { hashObject, type GitObject, type ObjectType } from "./object.js";
 import { PackFile } from "./pack-file.js";
 import type { Platform } from "./platform.js";
 
+/** Where new objects go: the database itself (loose files) or a staging area (a pack). */
+export interface ObjectWriter {
+  /** Store an object (once); resolves to its id. */
+  write(type: ObjectType, data: Uint8Array): Promise<string>;
+}
+
 export interface ObjectDatabaseOptions {
   /** Bytes of inflated delta bases kept for reuse (default 32 MiB). */
   readonly cacheBytes?: number;
@@ -19,7 +25,7 @@ export interface ObjectDatabaseOptions {
   readonly pageCacheBytes?: number;
 }
 
-export class ObjectDatabase {
+export class ObjectDatabase implements ObjectWriter {
   readonly loose: LooseStore;
   #packs: PackFile[] = [];
   #scanned = false;
@@ -125,6 +131,14 @@ export class ObjectDatabase {
       this.#known.set(id, true);
     }
     return id;
+  }
+
+  /** Make a pack just published (by us) visible without a rescan. */
+  async addPack(base: string): Promise<void> {
+    await this.#ensureScanned();
+    if (this.#packs.some((p) => p.path === `${base}.pack`)) return;
+    const pack = await PackFile.open(this.storage, this.platform, base, this.#deltaCache, this.#pages);
+    if (pack) this.#packs.push(pack);
   }
 
   /** Full ids starting with `prefix` (lowercase hex), from packs and loose files. */

@@ -1,0 +1,220 @@
+/**
+ * `repo.gc()`: every object reachable from any ref, HEAD or reflog (and, unless
+ * pruning, every other object too) packed into one new pack with deltas; then
+ * the loose objects and older packs it made redundant are removed. The new
+ * pack is published (and flushed) before anything is removed, so a crash at
+ * any point leaves every object readable.
+ */
+import { decodeCommit } from "../objects/commit.js";
+import { DeltaIndex } from "../objects/delta.js";
+import type { ObjectType } from "../objects/object.js";
+import { PackWriter } from "../objects/pack-writer.js";
+import { decodeTag } from "../objects/tag.js";
+import { decodeTree, MODE } from "../objects/tree.js";
+import { decodeReflog } from "../refs/reflog.js";
+import type { Repo } from "./repo.js";
+
+/** Options of `repo.gc()`. */
+export interface GcOptions {
+  /** How many preceding objects each object is tried against as a delta base (default 10). */
+  readonly window?: number;
+  /** Longest delta chain (default 50, at most 4095). */
+  readonly depth?: number;
+  /**
+   * Also drop unreachable objects older than the grace period (`true`: two
+   * weeks, as git; or a number of milliseconds). By default nothing is dropped.
+   */
+  readonly prune?: boolean | number;
+  /** Called as work progresses. */
+  readonly onProgress?: (progress: GcProgress) => void;
+}
+
+export interface GcProgress {
+  readonly phase: "counting" | "compressing" | "cleaning";
+  readonly done: number;
+  readonly total: number;
+}
+
+/** What `repo.gc()` did. */
+export interface GcSummary {
+  /** Objects in the new pack. */
+  readonly objects: number;
+  /** Of those, stored as deltas. */
+  readonly deltas: number;
+  /** Bytes of loose objects and packs before, and after. */
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
+  /** Unreachable objects dropped (only with `prune`). */
+  readonly pruned: number;
+}
+
+const TWO_WEEKS = 14 * 24 * 3600 * 1000;
+const TYPE_ORDER: Record<ObjectType, number> = { commit: 0, tag: 1, tree: 2, blob: 3 };
+
+interface Candidate {
+  id: string;
+  type: ObjectType;
+  nameHash: number;
+  size: number;
+  /** Discovery order: versions of one path found one after another stay neighbours. */
+  order: number;
+}
+
+/** git's pack name hash: the last characters of the file name matter most. */
+function nameHash(name: string): number {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) continue;
+    h = ((h >>> 2) + (c << 24)) >>> 0;
+  }
+  return h;
+}
+
+export async function gc(repo: Repo, options: GcOptions = {}): Promise<GcSummary> {
+  const window = options.window ?? 10;
+  const maxDepth = Math.min(options.depth ?? 50, 4095);
+  const graceMs = options.prune === true ? TWO_WEEKS : typeof options.prune === "number" ? options.prune : undefined;
+  const progress = options.onProgress ?? (() => undefined);
+  const { odb, storage } = repo;
+
+  // What exists now: only these may be removed at the end.
+  await odb.rescan();
+  const oldPacks = [...odb.packs];
+  const keep = new Set<string>();
+  for (const e of (await storage.list("objects/pack")) ?? []) if (e.name.endsWith(".keep")) keep.add(`objects/pack/${e.name.slice(0, -5)}.pack`);
+  const loose = await odb.loose.list();
+  const bytesBefore = (await sizeOf(repo, loose.map((l) => l.path))) + (await sizeOf(repo, oldPacks.flatMap((p) => [p.path, p.path.replace(/\.pack$/, ".idx")])));
+
+  // Reachability from refs, HEAD and every reflog entry.
+  const roots = new Set<string>();
+  for (const r of await repo.refs.list("refs/")) roots.add(r.id);
+  const head = await repo.refs.resolve("HEAD").catch(() => undefined);
+  if (head) roots.add(head);
+  const zero = "0".repeat(repo.platform.hash.size * 2);
+  for (const log of await listFiles(repo, "logs")) {
+    const bytes = await storage.read(log);
+    for (const e of decodeReflog(new TextDecoder().decode(bytes ?? new Uint8Array(0)))) {
+      for (const id of [e.oldId, e.newId]) if (id !== zero && (await odb.has(id))) roots.add(id);
+    }
+  }
+  const found = new Map<string, Candidate>();
+  const queue: [string, string][] = [...roots].map((id) => [id, ""]);
+  while (queue.length > 0) {
+    const [id, name] = queue.pop()!;
+    if (found.has(id)) continue;
+    const obj = await odb.read(id);
+    found.set(id, { id, type: obj.type, nameHash: nameHash(name), size: obj.data.length, order: found.size });
+    if (found.size % 1000 === 0) progress({ phase: "counting", done: found.size, total: 0 });
+    if (obj.type === "commit") {
+      const c = decodeCommit(obj.data, repo.platform.hash, id);
+      queue.push([c.tree, ""], ...c.parents.map((p): [string, string] => [p, ""]));
+    } else if (obj.type === "tree") {
+      for (const e of decodeTree(obj.data, repo.platform.hash, id)) if (e.mode !== MODE.gitlink) queue.push([e.id, e.name]);
+    } else if (obj.type === "tag") {
+      queue.push([decodeTag(obj.data, repo.platform.hash, id).object, ""]);
+    }
+  }
+
+  // Unreachable objects stay unless pruning, and then unless recent.
+  let pruned = 0;
+  const now = Date.now();
+  const consider = async (id: string, mtimeMs: number): Promise<void> => {
+    if (found.has(id)) return;
+    if (graceMs !== undefined && now - mtimeMs > graceMs) {
+      pruned++;
+      found.set(id, { id, type: "blob", nameHash: 0, size: -1, order: found.size }); // marked: dropped
+      return;
+    }
+    const obj = await odb.find(id);
+    if (obj) found.set(id, { id, type: obj.type, nameHash: 0, size: obj.data.length, order: found.size });
+  };
+  for (const l of loose) await consider(l.id, l.mtimeMs);
+  for (const p of oldPacks) {
+    const mtime = (await storage.stat(p.path))?.mtimeMs ?? now;
+    for (let i = 0; i < p.index.count; i++) await consider(p.index.id(i), mtime);
+  }
+  const kept = [...found.values()].filter((c) => c.size >= 0);
+  // As git: by type, then path name hash, then size (largest first), then discovery order.
+  kept.sort((a, b) => TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || a.nameHash - b.nameHash || b.size - a.size || a.order - b.order);
+
+  // Write the pack: each object tried against the previous `window` of its type.
+  const writer = new PackWriter(storage, repo.platform, kept.length);
+  const recent: { id: string; type: ObjectType; index: DeltaIndex; depth: number }[] = [];
+  let deltas = 0;
+  try {
+    for (let n = 0; n < kept.length; n++) {
+      const c = kept[n]!;
+      const data = (await odb.read(c.id)).data;
+      let best: { base: string; delta: Uint8Array; depth: number } | undefined;
+      for (const r of recent) {
+        if (r.type !== c.type || r.depth >= maxDepth) continue;
+        const limit = Math.min(best ? best.delta.length - 1 : Infinity, (data.length >> 1) - 20);
+        if (limit <= 0) break;
+        const delta = r.index.deltaTo(data, limit);
+        if (delta) best = { base: r.id, delta, depth: r.depth + 1 };
+      }
+      if (best) {
+        await writer.addDelta(c.id, best.base, best.delta);
+        deltas++;
+      } else {
+        await writer.add(c.type, data, c.id);
+      }
+      recent.unshift({ id: c.id, type: c.type, index: new DeltaIndex(data), depth: best?.depth ?? 0 });
+      if (recent.length > window) recent.pop();
+      if (n % 500 === 0) progress({ phase: "compressing", done: n, total: kept.length });
+    }
+    progress({ phase: "compressing", done: kept.length, total: kept.length });
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  }
+  const published = await writer.finish({ sync: true });
+  await odb.addPack(published.base);
+
+  // Now everything is in the new pack: remove what became redundant.
+  let cleaned = 0;
+  const total = loose.length + oldPacks.length;
+  for (const l of loose) {
+    if (!found.has(l.id)) continue; // written meanwhile: not ours to remove
+    await storage.remove(l.path).catch(() => undefined);
+    if (++cleaned % 500 === 0) progress({ phase: "cleaning", done: cleaned, total });
+  }
+  for (const p of oldPacks) {
+    if (p.path === `${published.base}.pack` || keep.has(p.path)) continue;
+    const base = p.path.slice(0, -".pack".length);
+    // The index first: without it git and we no longer see the pack.
+    for (const ext of [".idx", ".pack", ".rev", ".bitmap", ".mtimes", ".promisor"]) await storage.remove(base + ext).catch(() => undefined);
+    cleaned++;
+  }
+  // Stale accelerators would make git fsck fail once packs changed.
+  await storage.remove("objects/pack/multi-pack-index").catch(() => undefined);
+  for (const dir of (await storage.list("objects")) ?? []) {
+    if (dir.isDirectory && /^[0-9a-f]{2}$/.test(dir.name)) {
+      const left = await storage.list(`objects/${dir.name}`);
+      if (left && left.length === 0) await storage.remove(`objects/${dir.name}`).catch(() => undefined);
+    }
+  }
+  await odb.rescan();
+  progress({ phase: "cleaning", done: total, total });
+  const remaining = await odb.loose.list();
+  const bytesAfter = published.bytes + ((await storage.stat(`${published.base}.idx`))?.size ?? 0) + (await sizeOf(repo, remaining.map((l) => l.path)));
+  return { objects: kept.length, deltas, bytesBefore, bytesAfter, pruned };
+}
+
+async function sizeOf(repo: Repo, paths: readonly string[]): Promise<number> {
+  let n = 0;
+  for (const p of paths) n += (await repo.storage.stat(p))?.size ?? 0;
+  return n;
+}
+
+async function listFiles(repo: Repo, dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of (await repo.storage.list(dir)) ?? []) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory) out.push(...(await listFiles(repo, p)));
+    else if (!e.name.endsWith(".lock")) out.push(p);
+  }
+  return out;
+}
+

@@ -1,0 +1,151 @@
+/**
+ * Writing a pack and its index the way git does: entries streamed into
+ * `objects/pack/tmp_pack_*`, the trailer hash computed on the way, the index
+ * written to `tmp_idx_*`, then the pack renamed to `pack-<hash>.pack` and the
+ * index renamed last, since the `.idx` appearing is what publishes a pack.
+ */
+import type { Storage } from "../storage/storage.js";
+import { crc32 } from "./crc32.js";
+import { toHex, type Hasher } from "./hash.js";
+import { hashObject, type ObjectType } from "./object.js";
+import { encodePackIndex, type PackIndexEntry } from "./pack-index.js";
+import { OBJ_OFS_DELTA, PACK_TYPE_CODES, encodeEntryHeader, encodeOfsDistance, encodePackHeader } from "./pack.js";
+import type { Platform } from "./platform.js";
+
+/** zlib's default level, as `git pack-objects` uses. */
+const PACK_LEVEL = 6;
+/** Written to storage in pieces of about this size once the object count is known. */
+const FLUSH_BYTES = 4 * 1024 * 1024;
+
+export interface PublishedPack {
+  /** Storage path without extension: `objects/pack/pack-<hash>`. */
+  readonly base: string;
+  readonly count: number;
+  readonly bytes: number;
+}
+
+export class PackWriter {
+  readonly #entries: PackIndexEntry[] = [];
+  readonly #offsets = new Map<string, number>();
+  #chunks: Uint8Array[] = [];
+  #chunkBytes = 0;
+  #offset = 12;
+  readonly #hasher: Hasher;
+  readonly #tmp: string;
+  readonly #tmpIdx: string;
+  #started = false;
+  #closed = false;
+
+  /**
+   * `count`, when known up front, lets entries stream to storage as they come;
+   * without it they are kept (compressed) until {@link finish}.
+   */
+  constructor(
+    readonly storage: Storage,
+    readonly platform: Platform,
+    readonly count?: number,
+  ) {
+    this.#hasher = platform.hash.create();
+    const suffix = Math.random().toString(36).slice(2, 10);
+    this.#tmp = `objects/pack/tmp_pack_${suffix}`;
+    this.#tmpIdx = `objects/pack/tmp_idx_${suffix}`;
+  }
+
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  has(id: string): boolean {
+    return this.#offsets.has(id);
+  }
+
+  /** Where an entry starts (for OFS_DELTA bases), or `undefined`. */
+  offsetOf(id: string): number | undefined {
+    return this.#offsets.get(id);
+  }
+
+  /** Add a whole object; resolves to its id. An object already in the pack is not added again. */
+  async add(type: ObjectType, data: Uint8Array, id = hashObject(this.platform.hash, type, data)): Promise<string> {
+    if (this.#offsets.has(id)) return id;
+    await this.#push(id, encodeEntryHeader(PACK_TYPE_CODES[type], data.length), this.platform.zlib.deflate(data, PACK_LEVEL));
+    return id;
+  }
+
+  /** Add object `id` as a delta against `baseId`, which must already be in this pack. */
+  async addDelta(id: string, baseId: string, delta: Uint8Array): Promise<void> {
+    const base = this.#offsets.get(baseId);
+    if (base === undefined) throw new Error(`delta base ${baseId} is not in the pack yet`);
+    const head = encodeEntryHeader(OBJ_OFS_DELTA, delta.length);
+    const dist = encodeOfsDistance(this.#offset - base);
+    const prefix = new Uint8Array(head.length + dist.length);
+    prefix.set(head);
+    prefix.set(dist, head.length);
+    await this.#push(id, prefix, this.platform.zlib.deflate(delta, PACK_LEVEL));
+  }
+
+  async #push(id: string, head: Uint8Array, body: Uint8Array): Promise<void> {
+    if (this.#closed) throw new Error("pack writer already finished");
+    if (this.count !== undefined && this.#entries.length >= this.count) throw new Error(`pack declared ${this.count} objects`);
+    this.#entries.push({ id, offset: this.#offset, crc: crc32(body, crc32(head)) });
+    this.#offsets.set(id, this.#offset);
+    this.#offset += head.length + body.length;
+    this.#chunks.push(head, body);
+    this.#chunkBytes += head.length + body.length;
+    if (this.count !== undefined && this.#chunkBytes >= FLUSH_BYTES) await this.#flushChunks(this.count);
+  }
+
+  async #flushChunks(count: number): Promise<void> {
+    if (!this.#started) {
+      const header = encodePackHeader(count);
+      this.#hasher.update(header);
+      if (!(await this.storage.createExclusive(this.#tmp, header))) throw new Error(`temporary pack ${this.#tmp} exists`);
+      this.#started = true;
+    }
+    if (this.#chunks.length === 0) return;
+    const joined = new Uint8Array(this.#chunkBytes);
+    let p = 0;
+    for (const c of this.#chunks) {
+      joined.set(c, p);
+      p += c.length;
+    }
+    this.#chunks = [];
+    this.#chunkBytes = 0;
+    this.#hasher.update(joined);
+    await this.storage.append(this.#tmp, joined);
+  }
+
+  /**
+   * Write the trailer and the index and publish both (index last). With
+   * `sync`, both files and their directory are flushed before the index
+   * appears.
+   */
+  async finish(options: { sync?: boolean } = {}): Promise<PublishedPack> {
+    const count = this.#entries.length;
+    if (this.count !== undefined && count !== this.count) throw new Error(`pack declared ${this.count} objects, got ${count}`);
+    try {
+      await this.#flushChunks(count);
+      this.#closed = true;
+      const trailer = this.#hasher.digest();
+      await this.storage.append(this.#tmp, trailer);
+      const name = `pack-${toHex(trailer)}`;
+      const base = `objects/pack/${name}`;
+      await this.storage.createExclusive(this.#tmpIdx, encodePackIndex(this.#entries, trailer, this.platform.hash));
+      if (options.sync && this.storage.sync) await this.storage.sync([this.#tmp, this.#tmpIdx]);
+      await this.storage.rename(this.#tmp, `${base}.pack`, { sync: options.sync ?? false });
+      await this.storage.rename(this.#tmpIdx, `${base}.idx`, { sync: options.sync ?? false });
+      return { base, count, bytes: this.#offset + trailer.length };
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+  }
+
+  /** Drop the temporary pack (nothing was published). */
+  async abort(): Promise<void> {
+    this.#closed = true;
+    this.#chunks = [];
+    await this.storage.remove(this.#tmp).catch(() => undefined);
+    await this.storage.remove(this.#tmpIdx).catch(() => undefined);
+  }
+}
+

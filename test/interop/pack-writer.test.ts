@@ -1,0 +1,178 @@
+/** Packs we write (gc, bulk import) are standard: git verifies, indexes and reads them. */
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { GitStore } from "../../src/node.js";
+import { cleanupTemp, fsck, git, GIT_ENV, tempDir } from "../helpers/git.js";
+import { allObjects, makeGitRepo, rng } from "../helpers/make-repo.js";
+
+afterAll(cleanupTemp);
+
+const packsOf = (dir: string): string[] => readdirSync(join(dir, "objects/pack")).filter((f) => f.endsWith(".pack"));
+const looseCount = (dir: string): number => Number(/count: (\d+)/.exec(git(dir, ["count-objects", "-v"]))![1]);
+
+function checkPacks(dir: string): void {
+  for (const p of packsOf(dir)) {
+    const pack = join(dir, "objects/pack", p);
+    git(dir, ["verify-pack", pack.replace(/\.pack$/, ".idx")]);
+    const out = join(tempDir(), "check.idx");
+    execFileSync("git", ["index-pack", "-o", out, pack], { env: GIT_ENV });
+    expect(execFileSync("cmp", [out, pack.replace(/\.pack$/, ".idx")]).length).toBe(0);
+  }
+}
+
+/** A repository with history written by gitstore: edits, removals, a branch, a tag, an unreachable commit. */
+async function history(dir: string): Promise<{ repo: GitStore; unreachable: string }> {
+  const repo = await GitStore.open(dir, { create: "main" });
+  let fs = await repo.branches.get("main");
+  const rand = rng(99);
+  const lines = Array.from({ length: 200 }, (_, i) => `line ${i} ${rand()}`);
+  for (let i = 0; i < 60; i++) {
+    lines[Math.floor(rand() * lines.length)] = `edited in ${i}`;
+    fs = await fs.batch((b) => {
+      b.write("doc/text.txt", lines.join("\n"));
+      b.write(`data/f${i % 7}.bin`, Uint8Array.from({ length: 500 }, () => Math.floor(rand() * 256)));
+    });
+    if (i === 30) await repo.tags.set("v1", fs);
+  }
+  await repo.branches.set("side", fs);
+  const side = await (await repo.branches.get("side")).write("side.txt", "only on a deleted branch");
+  await repo.branches.delete("side"); // its commit stays reachable only from... nothing (reflog deleted with it)
+  return { repo, unreachable: side.hash };
+}
+
+describe("gc", () => {
+  it("packs everything into one pack git verifies and indexes identically; nothing is lost", async () => {
+    const dir = join(tempDir(), "gc.git");
+    const { repo, unreachable } = await history(dir);
+    const before = allObjects(dir);
+    const progress: string[] = [];
+    const summary = await repo.gc({ onProgress: (p) => progress.push(p.phase) });
+    expect(summary.objects).toBe(before.size);
+    expect(summary.deltas).toBeGreaterThan(50);
+    expect(summary.bytesAfter).toBeLessThan(summary.bytesBefore);
+    expect(new Set(progress)).toEqual(new Set(["compressing", "cleaning"]));
+    expect(packsOf(dir)).toHaveLength(1);
+    expect(looseCount(dir)).toBe(0);
+    checkPacks(dir);
+    expect(fsck(dir)).toEqual([]);
+    const after = allObjects(dir);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [id, [, bytes]] of before) expect(after.get(id)![1].equals(bytes)).toBe(true);
+    expect(git(dir, ["cat-file", "-t", unreachable]).trim()).toBe("commit"); // kept without prune
+    const fs = await repo.branches.get("main");
+    expect(await fs.readText("doc/text.txt")).toContain("edited in 59");
+    // Still writable, and readable by git, after gc.
+    const next = await fs.write("after.txt", "after gc");
+    expect(git(dir, ["cat-file", "-p", "main:after.txt"])).toBe("after gc");
+    void next;
+  });
+
+  it("prune drops only unreachable objects older than the grace period", async () => {
+    const dir = join(tempDir(), "prune.git");
+    const { repo, unreachable } = await history(dir);
+    expect((await repo.gc({ prune: 60_000 })).pruned).toBe(0); // everything is recent
+    expect(git(dir, ["cat-file", "-t", unreachable]).trim()).toBe("commit");
+    const summary = await repo.gc({ prune: 0 });
+    expect(summary.pruned).toBeGreaterThan(0);
+    expect(() => git(dir, ["cat-file", "-t", unreachable])).toThrow();
+    expect(fsck(dir)).toEqual([]);
+    expect(await (await repo.tags.get("v1")).readText("doc/text.txt")).toContain("edited in 30");
+  });
+
+  it("keeps objects reachable only from reflogs, and packs git wrote", async () => {
+    const dir = makeGitRepo(join(tempDir(), "gitmade.git"), { commits: 40, files: 20, editsPerCommit: 3, seed: 5 });
+    git(dir, ["config", "core.logAllRefUpdates", "true"]);
+    const repo = await GitStore.open(dir);
+    const fs = await repo.branches.get("main");
+    const moved = await fs.write("x", "y");
+    await repo.branches.set("main", (await moved.parent())!); // moved's commit now only in the reflog
+    const before = allObjects(dir);
+    await repo.gc();
+    expect(allObjects(dir).size).toBe(before.size);
+    expect(git(dir, ["cat-file", "-t", moved.hash]).trim()).toBe("commit");
+    expect(fsck(dir)).toEqual([]);
+    checkPacks(dir);
+    // git can gc our pack again, and we read what git then wrote.
+    git(dir, ["gc", "--aggressive", "--prune=now", "-q"]);
+    expect(await (await repo.branches.get("main")).ls()).toEqual(await fs.ls());
+  });
+
+  it("respects .keep packs", async () => {
+    const dir = join(tempDir(), "keep.git");
+    const { repo } = await history(dir);
+    await repo.gc();
+    const [kept] = packsOf(dir);
+    writeFileSync(join(dir, "objects/pack", kept!.replace(/\.pack$/, ".keep")), "");
+    await (await repo.branches.get("main")).write("new.txt", "new");
+    await repo.gc();
+    expect(packsOf(dir)).toContain(kept);
+    expect(fsck(dir)).toEqual([]);
+  });
+
+  it("a gc killed at any point leaves a repository where every ref resolves and fsck is clean", async () => {
+    const template = join(tempDir(), "template.git");
+    await history(template);
+    const expected = git(template, ["for-each-ref", "--format=%(refname) %(objectname)"]);
+    const rand = rng(2026);
+    let interrupted = 0;
+    for (let round = 0; round < 6; round++) {
+      const dir = join(tempDir(), `kill${round}.git`);
+      cpSync(template, dir, { recursive: true });
+      const child = spawn("node", [join(import.meta.dirname, "../fixtures/gc-worker.mjs"), dir]);
+      const exited = new Promise((r) => child.on("exit", r));
+      let out = "";
+      await new Promise<void>((resolve) => child.stdout.on("data", (d: Buffer) => ((out += d.toString()), resolve())));
+      await new Promise((r) => setTimeout(r, rand() * 300));
+      child.kill("SIGKILL");
+      await exited;
+      if (!out.includes("done")) interrupted++;
+      expect(git(dir, ["for-each-ref", "--format=%(refname) %(objectname)"])).toBe(expected);
+      expect(fsck(dir)).toEqual([]);
+      const repo = await GitStore.open(dir);
+      expect(await (await repo.branches.get("main")).readText("doc/text.txt")).toContain("edited in 59");
+      await repo.gc(); // and gc finishes the job afterwards
+      expect(fsck(dir)).toEqual([]);
+      await repo.close();
+    }
+    expect(interrupted).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("bulk import", () => {
+  it("a large batch lands as one pack, not one file per object", async () => {
+    const dir = join(tempDir(), "bulk.git");
+    const repo = await GitStore.open(dir, { create: "main" });
+    const before = readdirSync(join(dir, "objects")).length;
+    const fs = await (await repo.branches.get("main")).batch((b) => {
+      for (let i = 0; i < 2000; i++) b.write(`a${i % 10}/b${i % 3}/f${i}.txt`, `file ${i}\n`);
+    });
+    expect(packsOf(dir)).toHaveLength(1);
+    expect(readdirSync(join(dir, "objects")).length - before).toBeLessThanOrEqual(1);
+    checkPacks(dir);
+    expect(fsck(dir)).toEqual([]);
+    expect(git(dir, ["cat-file", "-p", "main:a7/b1/f1507.txt"])).toBe("file 1507\n");
+    expect(await fs.readText("a3/b0/f3.txt")).toBe("file 3\n");
+    // Reads stay correct over a mix of loose objects and packs.
+    const next = await fs.write("a3/b0/f3.txt", "changed");
+    expect(await next.readText("a3/b0/f3.txt")).toBe("changed");
+    expect(await next.readText("a4/b1/f4.txt")).toBe("file 4\n");
+  });
+
+  it("a failing bulk batch publishes nothing", async () => {
+    const dir = join(tempDir(), "bulkfail.git");
+    const repo = await GitStore.open(dir, { create: "main" });
+    const fs = await repo.branches.get("main");
+    await expect(
+      fs.batch(async (b) => {
+        for (let i = 0; i < 500; i++) b.write(`f${i}`, `x${i}`);
+        await b.write("last", "y");
+        throw new Error("abandon");
+      }),
+    ).rejects.toThrow("abandon");
+    expect(packsOf(dir)).toEqual([]);
+    expect(readdirSync(join(dir, "objects/pack"))).toEqual([]);
+    expect((await repo.branches.get("main")).hash).toBe(fs.hash);
+  });
+});
