@@ -3,7 +3,7 @@
  * files; on a miss the pack directory is rescanned once, since git may have
  * repacked behind our back. Every object returned is checked against its id.
  */
-import { CorruptObjectError } from "../errors.js";
+import { CorruptObjectError, FileNotFoundError } from "../errors.js";
 import type { Storage } from "../storage/storage.js";
 import { isId } from "./hash.js";
 import { LooseStore } from "./loose.js";
@@ -94,7 +94,13 @@ export class ObjectDatabase implements ObjectWriter {
   async find(id: string): Promise<GitObject | undefined> {
     if (!isId(id, this.platform.hash)) throw new CorruptObjectError(`malformed object id ${JSON.stringify(id)}`);
     await this.#ensureScanned();
-    let obj = await this.#findOnce(id);
+    let obj: GitObject | undefined;
+    try {
+      obj = await this.#findOnce(id);
+    } catch (e) {
+      // A pack removed behind our back (a gc elsewhere): its objects are in a newer one.
+      if (!(e instanceof FileNotFoundError)) throw e;
+    }
     if (!obj) {
       await this.rescan();
       obj = await this.#findOnce(id);

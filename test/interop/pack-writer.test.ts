@@ -99,6 +99,22 @@ describe("gc", () => {
     expect(await (await repo.branches.get("main")).ls()).toEqual(await fs.ls());
   });
 
+  it("another handle keeps reading while gc replaces the packs under it", async () => {
+    const dir = join(tempDir(), "two.git");
+    const { repo } = await history(dir);
+    await repo.gc();
+    const reader = await GitStore.open(dir);
+    const fs = await reader.branches.get("main");
+    expect(await fs.ls()).toEqual(["data", "doc"]);
+    await (await repo.branches.get("main")).write("more.txt", "more");
+    await repo.gc(); // the pack the reader knows is gone now
+    const paths: string[] = [];
+    for await (const [d, , files] of fs.walk()) for (const f of files) paths.push(d ? `${d}/${f}` : f);
+    for (const p of paths) expect((await fs.read(p)).length).toBeGreaterThan(0);
+    expect(await (await reader.branches.get("main")).readText("more.txt")).toBe("more");
+    await reader.close();
+  });
+
   it("respects .keep packs", async () => {
     const dir = join(tempDir(), "keep.git");
     const { repo } = await history(dir);
