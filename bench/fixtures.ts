@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { GIT_ENV, git, gitInit } from "../test/helpers/git.js";
-import { makeGitRepo, repack } from "../test/helpers/make-repo.js";
+import { explode, makeGitRepo, repack } from "../test/helpers/make-repo.js";
 
 export const CACHE = join(import.meta.dirname, "../../bench/.cache");
 const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
@@ -67,6 +67,14 @@ export function historyRepo(size: "small" | "large"): string {
     if (size === "small") makeGitRepo(dir, { commits: 300, files: 300, editsPerCommit: 6, seed: 3 });
     else makeGitRepo(dir, { commits: 6000, files: 400, editsPerCommit: 10, seed: 4 });
     repack(dir, "aggressive");
+  });
+}
+
+/** The small history with every object loose (what gc then packs). */
+export function looseHistoryRepo(): string {
+  return cached("history-loose.git", (dir) => {
+    makeGitRepo(dir, { commits: 300, files: 300, editsPerCommit: 6, seed: 3 });
+    explode(dir);
   });
 }
 

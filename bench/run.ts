@@ -69,6 +69,14 @@ for (const size of tiny ? (["small"] as const) : full ? (["small", "large"] as c
   rows.push({ label: `W3 read every version of the hottest file (${size})`, unit: "ms", tasks: readers("w3-history", size) });
 }
 rows.push({ label: "W4 first-parent log of 1,000 commits (after git gc)", unit: "ms", tasks: readers("w4") });
+rows.push({
+  label: "gc of a loose repository (300 commits, ~4,000 objects)",
+  unit: "ms",
+  tasks: [
+    { name: "gitstore repo.gc()", task: { workload: "gc", system: "gitstore" }, ours: true },
+    { name: "git gc", task: { workload: "gc", system: "git" } },
+  ],
+});
 if (!tiny) {
   for (const op of ["sha1", "deflate", "inflate"] as const) {
     rows.push({
@@ -143,6 +151,7 @@ for (const row of rows) {
   console.log(`\n${row.label} (${row.unit}, median of ${runs} [min-max]; ratio = ours / theirs${row.unit === "MB/s" ? " in time" : ""})`);
   for (const f of figures) {
     const bits = [`${f.name.padEnd(28)} ${fmt(f.median).padStart(8)} [${fmt(f.min)}-${fmt(f.max)}]`, f.ratio !== undefined ? `ratio ${f.ratio.toFixed(3)}` : "(ours)", `rss ${f.rssMB.toFixed(0)} MB`];
+    if (f.extra.packBytes !== undefined) bits.push(`pack ${(Number(f.extra.packBytes) / 1e6).toFixed(2)} MB`);
     if (f.extra.filesPerCommit !== undefined) bits.push(`files/commit ${Number(f.extra.filesPerCommit).toFixed(2)}`);
     if (f.extra.bytes !== undefined) bits.push(`repo files ${f.extra.files}, ${(Number(f.extra.bytes) / 1e6).toFixed(1)} MB, ${((Number(row.label.match(/of ([\d,]+) files/)?.[1]?.replace(/,/g, "")) || 0) / (f.median / 1000)).toFixed(0)} files/s`);
     console.log("  " + bits.join("  "));

@@ -10,11 +10,11 @@ import { GitStore, nodePlatform } from "../src/node.js";
 import { toHex } from "../src/objects/hash.js";
 import { portablePlatform } from "../src/objects/platform.js";
 import { GIT_ENV } from "../test/helpers/git.js";
-import { copyRepo, diskUsage, emptyTemplate, filledTemplate, historyRepo, hottestFile, kib } from "./fixtures.js";
-import { w1, w2, w3Head, w3History, w4, type Measured, type System } from "./workloads.js";
+import { copyRepo, diskUsage, emptyTemplate, filledTemplate, historyRepo, hottestFile, kib, looseHistoryRepo } from "./fixtures.js";
+import { gcRun, w1, w2, w3Head, w3History, w4, type Measured, type System } from "./workloads.js";
 
 export interface Task {
-  workload: "w1" | "w2" | "w3-head" | "w3-history" | "w4" | "w5";
+  workload: "w1" | "w2" | "w3-head" | "w3-history" | "w4" | "w5" | "gc";
   /** w5: which primitive. */
   op?: "sha1" | "deflate" | "inflate";
   system: System;
@@ -81,6 +81,10 @@ async function run(task: Task): Promise<Result> {
         const repo = historyRepo(task.size!);
         return { ...(await w3History(task.system, repo, hottestFile(repo), configure)), rssMB: rss() };
       }
+      case "gc": {
+        const repo = copyRepo(looseHistoryRepo(), join(scratch, "r.git"));
+        return { ...(await gcRun(task.system, repo)), rssMB: rss() };
+      }
       case "w5":
         return { ...raw(task), rssMB: rss() };
       case "w4":
@@ -120,6 +124,7 @@ export async function prepare(tasks: readonly Task[]): Promise<void> {
       else emptyTemplate();
     } else if (t.workload === "w2") emptyTemplate();
     else if (t.workload === "w4") await logRepo();
+    else if (t.workload === "gc") looseHistoryRepo();
     else if (t.workload !== "w5") hottestFile(historyRepo(t.size!));
   }
 }

@@ -283,6 +283,25 @@ export async function w4(system: System, repo: string, configure?: Configure): P
   return { ms: now() - t0, check: digest.digest("hex"), extra: { commits } };
 }
 
+// ---- gc: pack a loose repository -----------------------------------------
+
+export async function gcRun(system: System, repo: string): Promise<Measured> {
+  const t0 = now();
+  if (system === "gitstore") {
+    const store = await GitStore.open(repo);
+    await store.gc();
+    await store.close();
+  } else if (system === "git") {
+    execFileSync("git", ["--git-dir", repo, "gc", "-q"], { env: GIT_ENV });
+  } else throw new Error(`gc has no ${system} form`);
+  const ms = now() - t0;
+  // Same objects afterwards, whatever the packing.
+  const list = execFileSync("git", ["--git-dir", repo, "cat-file", "--batch-all-objects", "--batch-check=%(objectname)"], { env: GIT_ENV, maxBuffer: 1 << 30 }).toString();
+  let packBytes = 0;
+  for (const f of nodeFs.readdirSync(join(repo, "objects/pack"))) if (f.endsWith(".pack")) packBytes += nodeFs.statSync(join(repo, "objects/pack", f)).size;
+  return { ms, check: createHash("sha1").update(list).digest("hex"), extra: { packBytes } };
+}
+
 // ---- es-git (libgit2), optional ------------------------------------------
 
 interface EsTreeEntry {
