@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Result, Task } from "./worker.js";
 import { esGitAvailable } from "./workloads.js";
 
@@ -166,6 +166,7 @@ const versions: Record<string, string> = {
   "es-git": es ? JSON.parse(readFileSync(join(ROOT, "node_modules/es-git/package.json"), "utf8")).version : "not loaded",
 };
 const out = { date: new Date().toISOString(), mode: tiny ? "tiny" : full ? "full" : "quick", runs, machine: { cpu: cpus()[0]?.model, cores: cpus().length }, versions, rows: report };
-mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-writeFileSync(join(ROOT, "bench/results/latest.json"), JSON.stringify(out, null, 2));
-console.log(`\nwrote bench/results/latest.json (${out.machine.cpu}, ${out.machine.cores} cores; ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(", ")})`);
+const outFile = process.env.BENCH_OUT ?? join(ROOT, "bench/results/latest.json");
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, JSON.stringify(out, null, 2));
+console.log(`\nwrote ${outFile} (${out.machine.cpu}, ${out.machine.cores} cores; ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(", ")})`);

@@ -7,7 +7,7 @@ import { configBool, decodeConfig, DEFAULT_CONFIG } from "../refs/config.js";
 import { HEADS, checkRefName } from "../refs/names.js";
 import type { Storage } from "../storage/storage.js";
 import { FS } from "./fs.js";
-import { gc, type GcOptions, type GcSummary } from "./gc.js";
+import type { GcOptions, GcSummary } from "./gc.js";
 import { RefMap } from "./refmap.js";
 import { checkIdentity, Repo, type Durability, type LocalExport } from "./repo.js";
 
@@ -158,6 +158,8 @@ export class GitStore implements AsyncDisposable {
    * those older than the grace period. Safe to interrupt at any point.
    */
   async gc(options?: GcOptions): Promise<GcSummary> {
+    // Loaded on demand: an application that never packs does not ship the pack writer.
+    const { gc } = await import("./gc.js");
     return gc(this.#repo, options);
   }
 

@@ -6,7 +6,7 @@
  */
 import type { ObjectDatabase, ObjectWriter } from "./odb.js";
 import type { GitObject, ObjectType } from "./object.js";
-import { PackWriter } from "./pack-writer.js";
+import type { PackWriter } from "./pack-writer.js";
 
 export interface StagingOptions {
   /** More new objects than this go into a pack (default 128). */
@@ -42,6 +42,8 @@ export class StagedObjects implements ObjectWriter {
     this.#buffer.push({ id, type, data });
     this.#bufferBytes += data.length;
     if (this.#buffer.length > this.#maxLoose || this.#bufferBytes > this.#maxBytes) {
+      // Loaded on demand: only large batches need the pack writer.
+      const { PackWriter } = await import("./pack-writer.js");
       this.#pack = new PackWriter(this.odb.storage, this.odb.platform);
       for (const o of this.#buffer) await this.#pack.add(o.type, o.data, o.id);
       this.#buffer = [];

@@ -1,79 +1,110 @@
-/** The contract every Storage backend passes. */
-import { describe, expect, it } from "vitest";
+/**
+ * The contract every Storage backend passes, written without a test framework
+ * so that the same checks run under vitest and inside a real browser.
+ */
 import type { Storage } from "../../src/storage/storage.js";
 
 const enc = new TextEncoder();
 const text = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : new TextDecoder().decode(b));
 
-export function storageContract(name: string, make: () => Promise<Storage>): void {
-  describe(`Storage contract: ${name}`, () => {
-    it("reads what it wrote, creating parents; a missing file reads as undefined", async () => {
-      const s = await make();
-      expect(await s.read("a/b/c")).toBeUndefined();
-      await s.write("a/b/c", enc.encode("one"));
-      expect(text(await s.read("a/b/c"))).toBe("one");
-      await s.write("a/b/c", enc.encode("two"));
-      expect(text(await s.read("a/b/c"))).toBe("two");
-      expect((await s.stat("a/b"))?.isDirectory).toBe(true);
-      expect((await s.stat("a/b/c"))?.size).toBe(3);
-      expect(await s.stat("nope")).toBeUndefined();
-    });
+function eq(actual: unknown, expected: unknown, what: string): void {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
+}
 
-    it("reads byte ranges", async () => {
+async function rejects(p: Promise<unknown>, what: string): Promise<void> {
+  let threw = false;
+  try {
+    await p;
+  } catch {
+    threw = true;
+  }
+  if (!threw) throw new Error(`${what}: expected a rejection`);
+}
+
+export type StorageCheck = readonly [name: string, run: (make: () => Promise<Storage>) => Promise<void>];
+
+export const storageChecks: readonly StorageCheck[] = [
+  [
+    "reads what it wrote, creating parents; a missing file reads as undefined",
+    async (make) => {
+      const s = await make();
+      eq(await s.read("a/b/c"), undefined, "missing");
+      await s.write("a/b/c", enc.encode("one"));
+      eq(text(await s.read("a/b/c")), "one", "first write");
+      await s.write("a/b/c", enc.encode("two"));
+      eq(text(await s.read("a/b/c")), "two", "overwrite");
+      eq((await s.stat("a/b"))?.isDirectory, true, "parent is a directory");
+      eq((await s.stat("a/b/c"))?.size, 3, "size");
+      eq(await s.stat("nope"), undefined, "stat of nothing");
+    },
+  ],
+  [
+    "reads byte ranges",
+    async (make) => {
       const s = await make();
       await s.write("f", enc.encode("0123456789"));
-      expect(text(await s.readRange("f", 2, 3))).toBe("234");
-      expect(text(await s.readRange("f", 8, 10))).toBe("89");
-      await expect(s.readRange("missing", 0, 1)).rejects.toThrow();
-    });
-
-    it("creates exclusively: exactly one of several racing creators wins", async () => {
+      eq(text(await s.readRange("f", 2, 3)), "234", "middle");
+      eq(text(await s.readRange("f", 8, 10)), "89", "short at end");
+      await rejects(s.readRange("missing", 0, 1), "range of a missing file");
+    },
+  ],
+  [
+    "creates exclusively: exactly one of several racing creators wins",
+    async (make) => {
       const s = await make();
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => s.createExclusive("locks/x.lock", enc.encode(String(i)))));
-      expect(results.filter(Boolean)).toHaveLength(1);
-      const winner = results.indexOf(true);
-      expect(text(await s.read("locks/x.lock"))).toBe(String(winner));
-      expect(await s.createExclusive("locks/x.lock", enc.encode("again"))).toBe(false);
-    });
-
-    it("renames atomically over an existing file", async () => {
+      eq(results.filter(Boolean).length, 1, "winners");
+      eq(text(await s.read("locks/x.lock")), String(results.indexOf(true)), "winner's content");
+      eq(await s.createExclusive("locks/x.lock", enc.encode("again")), false, "second create");
+    },
+  ],
+  [
+    "renames atomically over an existing file",
+    async (make) => {
       const s = await make();
       await s.write("target", enc.encode("old"));
       await s.createExclusive("target.lock", enc.encode("new"));
       await s.rename("target.lock", "target");
-      expect(text(await s.read("target"))).toBe("new");
-      expect(await s.read("target.lock")).toBeUndefined();
+      eq(text(await s.read("target")), "new", "renamed content");
+      eq(await s.read("target.lock"), undefined, "source gone");
       await s.rename("target", "deep/er/moved");
-      expect(text(await s.read("deep/er/moved"))).toBe("new");
-      await expect(s.rename("absent", "x")).rejects.toThrow();
-    });
-
-    it("appends, removes and lists", async () => {
+      eq(text(await s.read("deep/er/moved")), "new", "renamed into new parents");
+      await rejects(s.rename("absent", "x"), "rename of a missing file");
+    },
+  ],
+  [
+    "appends, removes and lists",
+    async (make) => {
       const s = await make();
       await s.append("logs/x", enc.encode("a\n"));
       await s.append("logs/x", enc.encode("b\n"));
-      expect(text(await s.read("logs/x"))).toBe("a\nb\n");
+      eq(text(await s.read("logs/x")), "a\nb\n", "appended");
       await s.mkdirp("logs/sub/dir");
-      const names = (await s.list("logs"))!.map((e) => `${e.name}:${e.isDirectory}`).sort();
-      expect(names).toEqual(["sub:true", "x:false"]);
-      expect(await s.list("nothing")).toBeUndefined();
-      expect(await s.remove("logs/x")).toBe(true);
-      expect(await s.remove("logs/x")).toBe(false);
-      expect(await s.remove("logs/sub/dir")).toBe(true);
-      expect((await s.list("logs/sub"))!).toEqual([]);
-    });
-
-    it("rejects paths that could escape the root", async () => {
+      eq((await s.list("logs"))!.map((e) => `${e.name}:${e.isDirectory}`).sort(), ["sub:true", "x:false"], "listing");
+      eq(await s.list("nothing"), undefined, "listing of nothing");
+      eq(await s.remove("logs/x"), true, "remove");
+      eq(await s.remove("logs/x"), false, "remove again");
+      eq(await s.remove("logs/sub/dir"), true, "remove empty dir");
+      eq(await s.list("logs/sub"), [], "empty listing");
+    },
+  ],
+  [
+    "rejects paths that could escape the root",
+    async (make) => {
       const s = await make();
-      for (const bad of ["../x", "/abs", "a/../b", "a//b", "./a"]) await expect(s.write(bad, enc.encode("x"))).rejects.toThrow();
-    });
-
-    it("syncs when asked (if it can)", async () => {
+      for (const bad of ["../x", "/abs", "a/../b", "a//b", "./a"]) await rejects(s.write(bad, enc.encode("x")), `path ${bad}`);
+    },
+  ],
+  [
+    "syncs when asked (if it can)",
+    async (make) => {
       const s = await make();
       await s.write("a/f", enc.encode("x"), { sync: true });
       await s.sync?.(["a/f"]);
-      expect(text(await s.read("a/f"))).toBe("x");
+      eq(text(await s.read("a/f")), "x", "content");
       await s.close?.();
-    });
-  });
-}
+    },
+  ],
+];

@@ -1,16 +1,24 @@
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CorruptObjectError } from "../../src/errors.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { NodeStorage } from "../../src/storage/node.js";
+import type { Storage } from "../../src/storage/storage.js";
 import { cleanupTemp, tempDir } from "../helpers/git.js";
-import { storageContract } from "./contract.js";
+import { storageChecks } from "./contract.js";
 
 afterAll(cleanupTemp);
 
-storageContract("MemoryStorage", async () => new MemoryStorage());
-storageContract("NodeStorage", async () => new NodeStorage(join(tempDir(), "repo")));
+const backends: [string, () => Promise<Storage>][] = [
+  ["MemoryStorage", async () => new MemoryStorage()],
+  ["NodeStorage", async () => new NodeStorage(join(tempDir(), "repo"))],
+];
+for (const [name, make] of backends) {
+  describe(`Storage contract: ${name}`, () => {
+    for (const [check, run] of storageChecks) it(check, () => run(make));
+  });
+}
 
 describe("NodeStorage confinement", () => {
   it("never reads or writes through a symbolic link leading outside the root", async () => {
@@ -34,7 +42,6 @@ describe("NodeStorage after outside changes", () => {
     const s = new NodeStorage(root);
     await s.createExclusive("objects/ab/one", new Uint8Array([1]));
     await s.remove("objects/ab/one");
-    const { rmdirSync } = await import("node:fs");
     rmdirSync(join(root, "objects/ab"));
     expect(await s.createExclusive("objects/ab/two", new Uint8Array([2]))).toBe(true);
   });
