@@ -338,7 +338,8 @@ interface EsGit {
 }
 
 export async function loadEsGit(): Promise<EsGit> {
-  return (await import("es-git")) as unknown as EsGit;
+  const name = "es-git"; // optional: installed by the bench on demand, not a declared dependency
+  return (await import(name)) as EsGit;
 }
 
 /** Whether es-git loads here (it is a native binding). */
