@@ -61,11 +61,6 @@ export class Lock {
     await this.storage.remove(this.lockPath);
   }
 
-  /** Release the lock file without publishing it as the target (for locks that only guard). */
-  get held(): boolean {
-    return this.#state === "held";
-  }
-
   async [Symbol.asyncDispose](): Promise<void> {
     await this.rollback();
   }

@@ -89,8 +89,3 @@ export function dirname(path: string): string {
   const i = path.lastIndexOf("/");
   return i < 0 ? "" : path.slice(0, i);
 }
-
-/** Join storage path segments, skipping empty ones. */
-export function join(...parts: string[]): string {
-  return parts.filter((p) => p !== "").join("/");
-}
