@@ -8,6 +8,15 @@ import { StagedObjects } from "../objects/staging.js";
 import type { Repo } from "./repo.js";
 import type { MutableTree } from "./tree-edit.js";
 
+const encoder = new TextEncoder();
+
+/** Bytes of `data` (a string is stored as UTF-8). */
+export function toBytes(data: Uint8Array | string): Uint8Array {
+  if (typeof data === "string") return encoder.encode(data);
+  if (data instanceof Uint8Array) return data;
+  throw new TypeError("data must be a Uint8Array or a string");
+}
+
 /** Store `data` as a blob at `segments` (an executable file stays executable). */
 export async function stageWrite(writer: ObjectWriter, root: MutableTree, segments: readonly string[], data: Uint8Array): Promise<void> {
   const existing = await root.lookup(segments);
@@ -82,9 +91,16 @@ export class Batch<Snapshot = unknown> {
 
   /** Stage a write of `data` (a string is UTF-8) at `path`. */
   write(path: string, data: Uint8Array | string): Staged {
+    // Copied now: the caller may reuse its buffer before the staged write runs.
+    let bytes: Uint8Array | Error;
+    try {
+      bytes = typeof data === "string" ? toBytes(data) : toBytes(data).slice();
+    } catch (e) {
+      bytes = e as Error;
+    }
     return this.#enqueue(async () => {
+      if (bytes instanceof Error) throw bytes;
       const segments = splitPath(path);
-      const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data.slice();
       await stageWrite(this.objects, this.root, segments, bytes);
       this.#ops.push(`Write ${segments.join("/")}`);
     });

@@ -8,21 +8,12 @@ import { splitDirPath, splitPath } from "./paths.js";
 import type { DumpItem, Repo, Tree } from "./repo.js";
 import { MutableTree } from "./tree-edit.js";
 import type { StagedObjects } from "../objects/staging.js";
-import { Batch, stageRemove, stageWrite } from "./batch.js";
+import { Batch, stageRemove, stageWrite, toBytes } from "./batch.js";
 
 /** Options of the writing methods. */
 export interface CommitOptions {
   /** Commit message; each method has its default (`Write <path>`...). */
   readonly message?: string;
-}
-
-const encoder = new TextEncoder();
-
-/** Bytes of `data` (a string is stored as UTF-8). */
-export function toBytes(data: Uint8Array | string): Uint8Array {
-  if (typeof data === "string") return encoder.encode(data);
-  if (data instanceof Uint8Array) return data;
-  throw new TypeError("data must be a Uint8Array or a string");
 }
 
 /** Where a path leads in a tree. */

@@ -489,3 +489,23 @@ describe("repositories git creates", () => {
     expect(fsck(path)).toEqual(before);
   });
 });
+
+describe("batch staging", () => {
+  it("copies the data when b.write is called, not when the staged write runs", async () => {
+    const repo = await GitStore.open(new MemoryStorage(), { create: "main" });
+    const buf = new Uint8Array([1, 2, 3]);
+    const fs = await (await repo.branches.get("main")).batch((b) => {
+      b.write("a", new Uint8Array(300)); // queued ahead of the next one
+      b.write("b", buf);
+      buf[0] = 9;
+    });
+    expect([...(await fs.read("b"))]).toEqual([1, 2, 3]);
+  });
+
+  it("non-byte data is a TypeError", async () => {
+    const repo = await GitStore.open(new MemoryStorage(), { create: "main" });
+    const fs = await repo.branches.get("main");
+    await expect(fs.write("a", 42 as unknown as string)).rejects.toThrow(TypeError);
+    await expect(fs.batch((b) => b.write("a", {} as unknown as string))).rejects.toThrow(TypeError);
+  });
+});
