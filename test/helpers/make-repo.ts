@@ -75,7 +75,9 @@ export function makeGitRepo(dir: string, spec: RepoSpec): string {
         emit(`R ${name} ${to}\n`);
         continue;
       }
-      if (roll < 0.05 && files.size > 3) {
+      // Deletions stop once a fifth of the files are gone: the rest would absorb
+      // every edit and grow without bound.
+      if (roll < 0.05 && files.size > Math.max(3, spec.files * 0.8)) {
         files.delete(name);
         emit(`D ${name}\n`);
         continue;
