@@ -7,7 +7,7 @@ import { ReadableFile, WritableFile } from "./files.js";
 import { splitDirPath, splitPath } from "./paths.js";
 import type { DumpItem, Repo, Tree } from "./repo.js";
 import { MutableTree } from "./tree-edit.js";
-import type { StagedObjects } from "../objects/staging.js";
+import { StagedObjects } from "../objects/staging.js";
 import { Batch, stageRemove, stageWrite, toBytes } from "./batch.js";
 
 /** Options of the writing methods. */
@@ -156,8 +156,9 @@ export class FS {
     const bytes = toBytes(data);
     this.#writable("write");
     const root = new MutableTree(this.#repo, this.#commit.tree);
-    await stageWrite(this.#repo.odb, root, segments, bytes);
-    return this.#commitTree(root, options?.message ?? `Write ${segments.join("/")}`);
+    const staged = new StagedObjects(this.#repo.odb);
+    await stageWrite(staged, root, segments, bytes);
+    return this.#commitTree(root, options?.message ?? `Write ${segments.join("/")}`, staged);
   }
 
   /** Delete the file or directory at `path`. */
@@ -166,7 +167,7 @@ export class FS {
     this.#writable("remove");
     const root = new MutableTree(this.#repo, this.#commit.tree);
     await stageRemove(root, segments);
-    return this.#commitTree(root, options?.message ?? `Remove ${segments.join("/")}`);
+    return this.#commitTree(root, options?.message ?? `Remove ${segments.join("/")}`, new StagedObjects(this.#repo.odb));
   }
 
   /**
@@ -191,19 +192,18 @@ export class FS {
   }
 
   /** Commit the edited tree on this snapshot and compare-and-swap the branch to it. */
-  async #commitTree(root: MutableTree, message: string, staged?: StagedObjects): Promise<FS> {
+  async #commitTree(root: MutableTree, message: string, staged: StagedObjects): Promise<FS> {
     const branch = this.#writable("write");
     const repo = this.#repo;
-    const writer = staged ?? repo.odb;
+    const sync = repo.options.durability === "full";
     let commitId: string;
     try {
-      commitId = await repo.writeCommit(await root.writeRoot(writer), [this.hash], message, writer);
-      await staged?.publish({ sync: repo.options.durability === "full" });
+      commitId = await repo.writeCommit(await root.writeRoot(staged), [this.hash], message, staged);
+      await staged.publish({ sync });
     } catch (e) {
-      await staged?.abort();
+      await staged.abort();
       throw e;
     }
-    await repo.flushObjects();
     try {
       await repo.refs.update({
         name: HEADS + branch,
@@ -215,6 +215,7 @@ export class FS {
       if (e instanceof RefConflictError) throw new StaleSnapshotError(`branch ${branch} has moved since snapshot ${this.hash.slice(0, 12)} was taken: ${e.message}`);
       throw e;
     }
+    await repo.odb.consolidate({ sync });
     return FS.at(repo, commitId, branch);
   }
 

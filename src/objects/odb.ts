@@ -25,6 +25,14 @@ export interface ObjectDatabaseOptions {
   readonly pageCacheBytes?: number;
 }
 
+/** Object-count tiers of small packs, and how many packs of one tier get merged. */
+const TIERS: readonly (readonly [number, number])[] = [
+  [0, 64],
+  [64, 1024],
+  [1024, 16384],
+];
+const MERGE_AT = 16;
+
 export class ObjectDatabase implements ObjectWriter {
   readonly loose: LooseStore;
   #packs: PackFile[] = [];
@@ -145,6 +153,47 @@ export class ObjectDatabase implements ObjectWriter {
     if (this.#packs.some((p) => p.path === `${base}.pack`)) return;
     const pack = await PackFile.open(this.storage, this.platform, base, this.#deltaCache, this.#pages);
     if (pack) this.#packs.push(pack);
+  }
+
+  /**
+   * Merge small packs as they accumulate (each commit publishes one): packs are
+   * tiered by object count (under 64, under 1,024, under 16,384); once a tier
+   * holds 16 packs they become one pack of the next tier, so every object is
+   * copied a few times at most and the number of packs stays small. Larger
+   * packs (from gc or git) and `.keep` packs are left alone. The merged pack is
+   * published before the small ones are removed.
+   */
+  async consolidate(options: { sync: boolean }): Promise<void> {
+    for (const [lo, hi] of TIERS) {
+      let group = this.#packs.filter((p) => p.index.count >= lo && p.index.count < hi);
+      if (group.length < MERGE_AT) continue;
+      const keep = ((await this.storage.list("objects/pack")) ?? []).filter((e) => e.name.endsWith(".keep")).map((e) => `objects/pack/${e.name.slice(0, -".keep".length)}.pack`);
+      group = group.filter((p) => !keep.includes(p.path));
+      if (group.length < MERGE_AT) continue;
+      const ids = new Set<string>();
+      for (const p of group) for (let i = 0; i < p.index.count; i++) ids.add(p.index.id(i));
+      const { PackWriter } = await import("./pack-writer.js");
+      const writer = new PackWriter(this.storage, this.platform, ids.size, 1);
+      try {
+        for (const id of ids) {
+          const obj = await this.read(id);
+          await writer.add(obj.type, obj.data, id);
+        }
+      } catch (e) {
+        await writer.abort();
+        throw e;
+      }
+      const { base } = await writer.finish({ sync: options.sync });
+      await this.addPack(base);
+      const merged = group.filter((p) => p.path !== `${base}.pack`);
+      for (const p of merged) {
+        const stem = p.path.slice(0, -".pack".length);
+        // The index first: without it nobody sees the pack any more.
+        await this.storage.remove(`${stem}.idx`);
+        await this.storage.remove(`${stem}.pack`);
+      }
+      this.#packs = this.#packs.filter((p) => !merged.includes(p));
+    }
   }
 
   /** Full ids starting with `prefix` (lowercase hex), from packs and loose files. */

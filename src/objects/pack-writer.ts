@@ -12,8 +12,8 @@ import { encodePackIndex, type PackIndexEntry } from "./pack-index.js";
 import { OBJ_OFS_DELTA, PACK_TYPE_CODES, encodeEntryHeader, encodeOfsDistance, encodePackHeader } from "./pack.js";
 import type { Platform } from "./platform.js";
 
-/** zlib's default level, as `git pack-objects` uses. */
-const PACK_LEVEL = 6;
+/** zlib's default level, as `git pack-objects` uses (commits' small packs ask for speed instead). */
+const DEFAULT_LEVEL = 6;
 /** Written to storage in pieces of about this size once the object count is known. */
 const FLUSH_BYTES = 4 * 1024 * 1024;
 
@@ -44,6 +44,8 @@ export class PackWriter {
     readonly storage: Storage,
     readonly platform: Platform,
     readonly count?: number,
+    /** zlib level of the entries. */
+    readonly level = DEFAULT_LEVEL,
   ) {
     this.#hasher = platform.hash.create();
     const suffix = Math.random().toString(36).slice(2, 10);
@@ -67,7 +69,7 @@ export class PackWriter {
   /** Add a whole object; resolves to its id. An object already in the pack is not added again. */
   async add(type: ObjectType, data: Uint8Array, id = hashObject(this.platform.hash, type, data)): Promise<string> {
     if (this.#offsets.has(id)) return id;
-    await this.#push(id, encodeEntryHeader(PACK_TYPE_CODES[type], data.length), this.platform.zlib.deflate(data, PACK_LEVEL));
+    await this.#push(id, encodeEntryHeader(PACK_TYPE_CODES[type], data.length), this.platform.zlib.deflate(data, this.level));
     return id;
   }
 
@@ -80,7 +82,7 @@ export class PackWriter {
     const prefix = new Uint8Array(head.length + dist.length);
     prefix.set(head);
     prefix.set(dist, head.length);
-    await this.#push(id, prefix, this.platform.zlib.deflate(delta, PACK_LEVEL));
+    await this.#push(id, prefix, this.platform.zlib.deflate(delta, this.level));
   }
 
   async #push(id: string, head: Uint8Array, body: Uint8Array): Promise<void> {
@@ -123,10 +125,27 @@ export class PackWriter {
     const count = this.#entries.length;
     if (this.count !== undefined && count !== this.count) throw new Error(`pack declared ${this.count} objects, got ${count}`);
     try {
-      await this.#flushChunks(count);
+      let trailer: Uint8Array;
+      if (!this.#started) {
+        // Everything is still in memory (a commit's few objects): one file write.
+        const header = encodePackHeader(count);
+        const whole = new Uint8Array(header.length + this.#chunkBytes + this.platform.hash.size);
+        whole.set(header);
+        let p = header.length;
+        for (const c of this.#chunks) {
+          whole.set(c, p);
+          p += c.length;
+        }
+        trailer = this.platform.hash.create().update(whole.subarray(0, p)).digest();
+        whole.set(trailer, p);
+        this.#chunks = [];
+        if (!(await this.storage.createExclusive(this.#tmp, whole))) throw new Error(`temporary pack ${this.#tmp} exists`);
+      } else {
+        await this.#flushChunks(count);
+        trailer = this.#hasher.digest();
+        await this.storage.append(this.#tmp, trailer);
+      }
       this.#closed = true;
-      const trailer = this.#hasher.digest();
-      await this.storage.append(this.#tmp, trailer);
       const name = `pack-${toHex(trailer)}`;
       const base = `objects/pack/${name}`;
       await this.storage.createExclusive(this.#tmpIdx, encodePackIndex(this.#entries, trailer, this.platform.hash));

@@ -1,76 +1,43 @@
 /**
- * Objects of one batch: a few are written as loose files, as any commit's
- * are; beyond a threshold they all go into one new pack instead, as
- * `git fast-import` does, so that a bulk import creates a handful of files
- * rather than one per object.
+ * The new objects of one commit, landing as one small pack (a pack and its
+ * index: two files, however many objects) rather than one loose file each.
+ * File creation dominates the cost of a commit on disk, and a bulk import of
+ * 100,000 files then leaves a handful of files, as `git fast-import` does.
+ * The object database merges the small packs as they accumulate.
  */
 import type { ObjectDatabase, ObjectWriter } from "./odb.js";
-import type { GitObject, ObjectType } from "./object.js";
+import type { ObjectType } from "./object.js";
 import type { PackWriter } from "./pack-writer.js";
 
-export interface StagingOptions {
-  /** More new objects than this go into a pack (default 128). */
-  readonly maxLoose?: number;
-  /** More buffered bytes than this go into a pack (default 8 MiB). */
-  readonly maxBufferBytes?: number;
-}
-
 export class StagedObjects implements ObjectWriter {
-  #buffer: (GitObject & { id: string })[] = [];
-  #bufferBytes = 0;
   #pack: PackWriter | undefined;
-  readonly #ids = new Set<string>();
-  readonly #maxLoose: number;
-  readonly #maxBytes: number;
 
-  constructor(
-    readonly odb: ObjectDatabase,
-    options: StagingOptions = {},
-  ) {
-    this.#maxLoose = options.maxLoose ?? 128;
-    this.#maxBytes = options.maxBufferBytes ?? 8 * 1024 * 1024;
-  }
+  constructor(readonly odb: ObjectDatabase) {}
 
   async write(type: ObjectType, data: Uint8Array): Promise<string> {
     const id = this.odb.hash(type, data);
-    if (this.#ids.has(id) || (await this.odb.has(id))) return id;
-    this.#ids.add(id);
-    if (this.#pack) {
-      await this.#pack.add(type, data, id);
-      return id;
-    }
-    this.#buffer.push({ id, type, data });
-    this.#bufferBytes += data.length;
-    if (this.#buffer.length > this.#maxLoose || this.#bufferBytes > this.#maxBytes) {
-      // Loaded on demand: only large batches need the pack writer.
+    if (this.#pack?.has(id) || (await this.odb.has(id))) return id;
+    if (!this.#pack) {
+      // Loaded on demand: an application that only reads never loads the pack writer.
       const { PackWriter } = await import("./pack-writer.js");
-      this.#pack = new PackWriter(this.odb.storage, this.odb.platform);
-      for (const o of this.#buffer) await this.#pack.add(o.type, o.data, o.id);
-      this.#buffer = [];
-      this.#bufferBytes = 0;
+      // Level 1, as git writes loose objects: a commit is latency-bound; gc recompresses.
+      this.#pack ??= new PackWriter(this.odb.storage, this.odb.platform, undefined, 1);
     }
+    await this.#pack.add(type, data, id);
     return id;
   }
 
-  /** Whether the objects will land as a pack. */
-  get packed(): boolean {
-    return this.#pack !== undefined;
-  }
-
-  /** Store everything staged (loose files, or publish the pack). */
+  /** Publish the pack (with `sync`, flushed before its index appears). */
   async publish(options: { sync: boolean }): Promise<void> {
-    if (this.#pack) {
-      const { base } = await this.#pack.finish({ sync: options.sync });
-      await this.odb.addPack(base);
-    } else {
-      for (const o of this.#buffer) await this.odb.write(o.type, o.data);
-    }
-    this.#buffer = [];
+    if (!this.#pack || this.#pack.size === 0) return;
+    const { base } = await this.#pack.finish({ sync: options.sync });
+    this.#pack = undefined;
+    await this.odb.addPack(base);
   }
 
   /** Drop everything staged. */
   async abort(): Promise<void> {
-    this.#buffer = [];
     await this.#pack?.abort();
+    this.#pack = undefined;
   }
 }
