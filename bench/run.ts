@@ -157,7 +157,8 @@ for (const row of rows) {
   for (const f of figures) {
     const bits = [`${f.name.padEnd(28)} ${fmt(f.median).padStart(8)} [${fmt(f.min)}-${fmt(f.max)}]`, f.ratio !== undefined ? `ratio ${f.ratio.toFixed(3)}` : "(ours)", `rss ${f.rssMB.toFixed(0)} MB`];
     if (f.extra.packBytes !== undefined) bits.push(`pack ${(Number(f.extra.packBytes) / 1e6).toFixed(2)} MB`);
-    if (f.extra.filesPerCommit !== undefined) bits.push(`files/commit ${Number(f.extra.filesPerCommit).toFixed(2)}`);
+    if (f.extra.filesPerCommit !== undefined) bits.push(`net files/commit ${Number(f.extra.filesPerCommit).toFixed(2)}`);
+    if (f.extra.createdPerCommit !== undefined) bits.push(`files created/commit ${Number(f.extra.createdPerCommit).toFixed(2)}`);
     if (f.extra.bytes !== undefined) bits.push(`repo files ${f.extra.files}, ${(Number(f.extra.bytes) / 1e6).toFixed(1)} MB, ${((Number(row.label.match(/of ([\d,]+) files/)?.[1]?.replace(/,/g, "")) || 0) / (f.median / 1000)).toFixed(0)} files/s`);
     console.log("  " + bits.join("  "));
   }

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import * as nodeFs from "node:fs";
 import { join } from "node:path";
 import git from "isomorphic-git";
-import { GitStore, type FS } from "../src/node.js";
+import { GitStore, NodeStorage, type FS, type Storage, type WriteOptions } from "../src/node.js";
 import { GIT_ENV } from "../test/helpers/git.js";
 import { kib } from "./fixtures.js";
 
@@ -29,16 +29,43 @@ const AUTHOR = { name: "bench", email: "bench@example.com", timestamp: 170000000
 
 // ---- W1: sequential commits, one 1 KiB file each -------------------------
 
+/** Counts the files a storage creates (temporary, lock and final ones alike). */
+class CountingStorage implements Storage {
+  created = 0;
+  constructor(readonly inner: NodeStorage) {}
+  read = (p: string) => this.inner.read(p);
+  readRange = (p: string, o: number, l: number) => this.inner.readRange(p, o, l);
+  write = (p: string, d: Uint8Array, o?: WriteOptions) => (this.created++, this.inner.write(p, d, o));
+  createExclusive = async (p: string, d: Uint8Array, o?: WriteOptions) => {
+    const made = await this.inner.createExclusive(p, d, o);
+    if (made) this.created++;
+    return made;
+  };
+  append = async (p: string, d: Uint8Array, o?: WriteOptions) => {
+    if (!(await this.inner.stat(p))) this.created++;
+    return this.inner.append(p, d, o);
+  };
+  rename = (a: string, b: string, o?: WriteOptions) => this.inner.rename(a, b, o);
+  remove = (p: string) => this.inner.remove(p);
+  list = (p: string) => this.inner.list(p);
+  stat = (p: string) => this.inner.stat(p);
+  mkdirp = (p: string) => this.inner.mkdirp(p);
+  sync = (ps: readonly string[]) => this.inner.sync(ps);
+  close = () => this.inner.close();
+}
+
 export async function w1(system: System, repo: string, n: number, opts: { durability: "full" | "none"; prefix: string; start: number }): Promise<Measured> {
   const path = (i: number): string => `${opts.prefix}${i % 20}/f${i}.bin`;
   if (system === "gitstore") {
-    const store = await GitStore.open(repo, { durability: opts.durability, author: "bench", email: "bench@example.com" });
+    const storage = new CountingStorage(new NodeStorage(repo));
+    const store = await GitStore.open(storage, { durability: opts.durability, author: "bench", email: "bench@example.com" });
     let fs = await store.branches.get("main");
+    const created = storage.created;
     const t0 = now();
     for (let i = opts.start; i < opts.start + n; i++) fs = await fs.write(path(i), kib(i));
     const ms = now() - t0;
     await store.close();
-    return { ms, check: fs.tree };
+    return { ms, check: fs.tree, extra: { createdPerCommit: (storage.created - created) / n } };
   }
   if (system === "isomorphic-git") {
     const cache = {};
