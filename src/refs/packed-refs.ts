@@ -16,6 +16,12 @@ export const PACKED_REFS_HEADER = "# pack-refs with: peeled fully-peeled sorted 
 
 /** Parse; refs come back sorted by name. */
 export function decodePackedRefs(text: string, algo: HashAlgorithm, where = "packed-refs"): PackedRef[] {
+  return decodePackedRefsFile(text, algo, where).refs;
+}
+
+/** Parse, keeping the header line (its traits describe what the file promises). */
+export function decodePackedRefsFile(text: string, algo: HashAlgorithm, where = "packed-refs"): { header: string | undefined; refs: PackedRef[] } {
+  const header = text.startsWith("# pack-refs with:") ? text.slice(0, text.indexOf("\n") + 1) : undefined;
   const refs: { name: string; id: string; peeled?: string }[] = [];
   const lines = text.split("\n");
   if (lines.pop() !== "") throw new CorruptObjectError(`${where}: missing final newline`);
@@ -36,12 +42,16 @@ export function decodePackedRefs(text: string, algo: HashAlgorithm, where = "pac
     }
     refs.push({ name, id });
   });
-  return refs.sort((a, b) => compareRefNames(a.name, b.name));
+  return { header, refs: refs.sort((a, b) => compareRefNames(a.name, b.name)) };
 }
 
-/** Serialize with git's header; refs are sorted here. */
-export function encodePackedRefs(refs: readonly PackedRef[]): string {
-  let out = PACKED_REFS_HEADER;
+/**
+ * Serialize, sorted. `header` defaults to git's full one; when rewriting a file
+ * pass its own header, since "fully-peeled" promises a `^` line for every tag
+ * and only the original writer knew whether that holds.
+ */
+export function encodePackedRefs(refs: readonly PackedRef[], header: string | undefined = PACKED_REFS_HEADER): string {
+  let out = header ?? "";
   for (const r of [...refs].sort((a, b) => compareRefNames(a.name, b.name))) {
     out += `${r.id} ${r.name}\n`;
     if (r.peeled) out += `^${r.peeled}\n`;

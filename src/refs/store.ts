@@ -9,7 +9,7 @@ import type { Storage } from "../storage/storage.js";
 import { dirname } from "../storage/storage.js";
 import { Lock } from "./lock.js";
 import { checkRefName } from "./names.js";
-import { compareRefNames, decodePackedRefs, encodePackedRefs, type PackedRef } from "./packed-refs.js";
+import { compareRefNames, decodePackedRefsFile, encodePackedRefs, type PackedRef } from "./packed-refs.js";
 import { decodeReflog, encodeReflogEntry, type ReflogEntry } from "./reflog.js";
 
 /** What a ref file holds. */
@@ -85,8 +85,12 @@ export class RefStore {
 
   /** All packed refs, sorted (empty when there is no `packed-refs`). */
   async readPacked(): Promise<PackedRef[]> {
+    return (await this.#readPackedFile()).refs;
+  }
+
+  async #readPackedFile(): Promise<{ header: string | undefined; refs: PackedRef[] }> {
     const bytes = await this.storage.read(PACKED);
-    return bytes ? decodePackedRefs(decoder.decode(bytes), this.algo) : [];
+    return bytes ? decodePackedRefsFile(decoder.decode(bytes), this.algo) : { header: undefined, refs: [] };
   }
 
   /** The ref's own value (loose wins over packed), or `undefined`. */
@@ -182,7 +186,8 @@ export class RefStore {
         packedLock = await Lock.acquire(this.storage, PACKED, new Uint8Array(0), { timeoutMs: Math.max(this.#timeout, 1000), sync: this.#sync });
         locks.push(packedLock);
       }
-      const packed = await this.readPacked();
+      const packedFile = await this.#readPackedFile();
+      const packed = packedFile.refs;
       for (const e of sorted) {
         const loose = await this.#readLoose(e.name);
         if (loose?.kind === "symbolic") throw new ValueError(`ref ${e.name} is a symbolic ref`);
@@ -201,7 +206,7 @@ export class RefStore {
       if (packedLock) {
         const names = new Set(deletes.map((e) => e.name));
         if (packed.some((r) => names.has(r.name))) {
-          await this.storage.write(PACKED, encoder.encode(encodePackedRefs(packed.filter((r) => !names.has(r.name)))), { sync: this.#sync });
+          await this.storage.write(PACKED, encoder.encode(encodePackedRefs(packed.filter((r) => !names.has(r.name)), packedFile.header)), { sync: this.#sync });
         }
         for (const e of deletes) {
           await this.storage.remove(e.name);

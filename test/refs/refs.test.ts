@@ -229,3 +229,17 @@ describe("bad ref data", () => {
     expect(readdirSync(join(outside, "heads"))).toEqual([]);
   });
 });
+
+describe("packed-refs rewriting", () => {
+  it("keeps the file's own header: a file without 'fully-peeled' must not gain the promise", async () => {
+    const { dir, refs, commits } = await fixture();
+    git(dir, ["tag", "-a", "-m", "t", "v1", commits[0]!]);
+    const tag = git(dir, ["rev-parse", "refs/tags/v1"]).trim();
+    // An older writer: header with "peeled" only, no ^ line for the tag.
+    writeFileSync(join(dir, "packed-refs"), `# pack-refs with: peeled \n${commits[1]} refs/heads/gone\n${tag} refs/tags/v1\n`);
+    await refs.update({ name: "refs/heads/gone", newId: null, expected: { kind: "present" } });
+    expect(readFileSync(join(dir, "packed-refs"), "utf8")).toBe(`# pack-refs with: peeled \n${tag} refs/tags/v1\n`);
+    expect(git(dir, ["rev-parse", "v1^{}"]).trim()).toBe(commits[0]);
+    expect(fsck(dir)).toEqual([]);
+  });
+});
