@@ -170,7 +170,7 @@ export async function gc(repo: Repo, options: GcOptions = {}): Promise<GcSummary
     throw e;
   }
   const published = await writer.finish({ sync: true });
-  await odb.addPack(published.base);
+  await odb.addPack(published);
 
   // Now everything is in the new pack: remove what became redundant.
   let cleaned = 0;

@@ -5,7 +5,7 @@
  */
 import { CorruptObjectError, FileNotFoundError } from "../errors.js";
 import type { Storage } from "../storage/storage.js";
-import { isId } from "./hash.js";
+import { fromHex, isId } from "./hash.js";
 import { LooseStore } from "./loose.js";
 import { Lru } from "./lru.js";
 import { hashObject, type GitObject, type ObjectType } from "./object.js";
@@ -91,7 +91,8 @@ export class ObjectDatabase implements ObjectWriter {
   async has(id: string): Promise<boolean> {
     if (this.#known.get(id)) return true;
     await this.#ensureScanned();
-    if (this.#packs.some((p) => p.has(id)) || (await this.loose.has(id))) {
+    const raw = fromHex(id);
+    if (this.#packs.some((p) => p.hasRaw(raw)) || (await this.loose.has(id))) {
       this.#known.set(id, true);
       return true;
     }
@@ -147,11 +148,11 @@ export class ObjectDatabase implements ObjectWriter {
     return id;
   }
 
-  /** Make a pack just published (by us) visible without a rescan. */
-  async addPack(base: string): Promise<void> {
+  /** Make a pack just published (by us) visible without a rescan or reading it back. */
+  async addPack(published: { base: string; idx: Uint8Array; bytes: number }): Promise<void> {
     await this.#ensureScanned();
-    if (this.#packs.some((p) => p.path === `${base}.pack`)) return;
-    const pack = await PackFile.open(this.storage, this.platform, base, this.#deltaCache, this.#pages);
+    if (this.#packs.some((p) => p.path === `${published.base}.pack`)) return;
+    const pack = await PackFile.open(this.storage, this.platform, published.base, this.#deltaCache, this.#pages, { idx: published.idx, size: published.bytes });
     if (pack) this.#packs.push(pack);
   }
 
@@ -183,8 +184,9 @@ export class ObjectDatabase implements ObjectWriter {
         await writer.abort();
         throw e;
       }
-      const { base } = await writer.finish({ sync: options.sync });
-      await this.addPack(base);
+      const published = await writer.finish({ sync: options.sync });
+      await this.addPack(published);
+      const base = published.base;
       const merged = group.filter((p) => p.path !== `${base}.pack`);
       for (const p of merged) {
         const stem = p.path.slice(0, -".pack".length);

@@ -33,8 +33,13 @@ export class PackFile {
     readonly pages: Lru<number, Uint8Array>,
   ) {}
 
-  /** Open `<base>.idx` + `<base>.pack`; `undefined` when either vanished meanwhile. */
-  static async open(storage: Storage, platform: Platform, base: string, cache: Lru<number, GitObject>, pages: Lru<number, Uint8Array>): Promise<PackFile | undefined> {
+  /**
+   * Open `<base>.idx` + `<base>.pack`; `undefined` when either vanished
+   * meanwhile. A pack we just wrote passes its index and size instead of
+   * having them read back.
+   */
+  static async open(storage: Storage, platform: Platform, base: string, cache: Lru<number, GitObject>, pages: Lru<number, Uint8Array>, written?: { idx: Uint8Array; size: number }): Promise<PackFile | undefined> {
+    if (written) return new PackFile(storage, platform, `${base}.pack`, PackIndex.decode(written.idx, platform.hash, `${base}.idx`), written.size, cache, pages);
     const idxBytes = await storage.read(`${base}.idx`);
     const packStat = await storage.stat(`${base}.pack`);
     if (!idxBytes || !packStat) return undefined;
@@ -56,8 +61,9 @@ export class PackFile {
     return this.#serial * 2 ** 40 + offset;
   }
 
-  has(id: string): boolean {
-    return this.index.find(id) >= 0;
+  /** Whether the pack holds the object with this raw id. */
+  hasRaw(raw: Uint8Array): boolean {
+    return this.index.findRaw(raw) >= 0;
   }
 
   /** The object `id`, or `undefined` if this pack does not hold it. Not hash-checked here. */

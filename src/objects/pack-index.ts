@@ -103,6 +103,11 @@ export class PackIndex {
     return this.#search(fromHex(id));
   }
 
+  /** Like {@link find}, for an id already in raw form (one conversion for a search over many packs). */
+  findRaw(raw: Uint8Array): number {
+    return this.#search(raw);
+  }
+
   /** Sorted positions whose id starts with `prefix` (lowercase hex, at least one digit). */
   findPrefix(prefix: string): number[] {
     const first = parseInt(prefix.slice(0, 2).padEnd(2, "0"), 16);

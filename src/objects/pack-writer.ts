@@ -21,7 +21,10 @@ export interface PublishedPack {
   /** Storage path without extension: `objects/pack/pack-<hash>`. */
   readonly base: string;
   readonly count: number;
+  /** Size of the `.pack`. */
   readonly bytes: number;
+  /** The `.idx` as written. */
+  readonly idx: Uint8Array;
 }
 
 export class PackWriter {
@@ -148,11 +151,12 @@ export class PackWriter {
       this.#closed = true;
       const name = `pack-${toHex(trailer)}`;
       const base = `objects/pack/${name}`;
-      await this.storage.createExclusive(this.#tmpIdx, encodePackIndex(this.#entries, trailer, this.platform.hash));
+      const idx = encodePackIndex(this.#entries, trailer, this.platform.hash);
+      await this.storage.createExclusive(this.#tmpIdx, idx);
       if (options.sync && this.storage.sync) await this.storage.sync([this.#tmp, this.#tmpIdx]);
       await this.storage.rename(this.#tmp, `${base}.pack`, { sync: options.sync ?? false });
       await this.storage.rename(this.#tmpIdx, `${base}.idx`, { sync: options.sync ?? false });
-      return { base, count, bytes: this.#offset + trailer.length };
+      return { base, count, bytes: this.#offset + trailer.length, idx };
     } catch (e) {
       await this.abort();
       throw e;

@@ -30,9 +30,9 @@ export class StagedObjects implements ObjectWriter {
   /** Publish the pack (with `sync`, flushed before its index appears). */
   async publish(options: { sync: boolean }): Promise<void> {
     if (!this.#pack || this.#pack.size === 0) return;
-    const { base } = await this.#pack.finish({ sync: options.sync });
+    const published = await this.#pack.finish({ sync: options.sync });
     this.#pack = undefined;
-    await this.odb.addPack(base);
+    await this.odb.addPack(published);
   }
 
   /** Drop everything staged. */
