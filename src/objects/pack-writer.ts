@@ -36,12 +36,15 @@ export class PackWriter {
   readonly #hasher: Hasher;
   readonly #tmp: string;
   readonly #tmpIdx: string;
+  readonly #tmpBody: string;
+  #spilled = false;
   #started = false;
   #closed = false;
 
   /**
-   * `count`, when known up front, lets entries stream to storage as they come;
-   * without it they are kept (compressed) until {@link finish}.
+   * `count`, when known up front, lets entries stream into the pack as they
+   * come; without it they stream into a side file copied behind the header at
+   * the end. Either way at most a few MiB are held in memory.
    */
   constructor(
     readonly storage: Storage,
@@ -54,6 +57,7 @@ export class PackWriter {
     const suffix = Math.random().toString(36).slice(2, 10);
     this.#tmp = `objects/pack/tmp_pack_${suffix}`;
     this.#tmpIdx = `objects/pack/tmp_idx_${suffix}`;
+    this.#tmpBody = `objects/pack/tmp_pack_${suffix}_body`;
   }
 
   get size(): number {
@@ -96,7 +100,27 @@ export class PackWriter {
     this.#offset += head.length + body.length;
     this.#chunks.push(head, body);
     this.#chunkBytes += head.length + body.length;
-    if (this.count !== undefined && this.#chunkBytes >= FLUSH_BYTES) await this.#flushChunks(this.count);
+    if (this.#chunkBytes < FLUSH_BYTES) return;
+    if (this.count !== undefined) await this.#flushChunks(this.count);
+    else {
+      // The count (first in the file) is not known yet: park the entries in a
+      // side file, copied behind the header at the end.
+      await this.storage.append(this.#tmpBody, this.#takeChunks());
+      this.#spilled = true;
+    }
+  }
+
+  /** The buffered entries as one array; the buffer is emptied. */
+  #takeChunks(): Uint8Array {
+    const joined = new Uint8Array(this.#chunkBytes);
+    let p = 0;
+    for (const c of this.#chunks) {
+      joined.set(c, p);
+      p += c.length;
+    }
+    this.#chunks = [];
+    this.#chunkBytes = 0;
+    return joined;
   }
 
   async #flushChunks(count: number): Promise<void> {
@@ -107,16 +131,21 @@ export class PackWriter {
       this.#started = true;
     }
     if (this.#chunks.length === 0) return;
-    const joined = new Uint8Array(this.#chunkBytes);
-    let p = 0;
-    for (const c of this.#chunks) {
-      joined.set(c, p);
-      p += c.length;
-    }
-    this.#chunks = [];
-    this.#chunkBytes = 0;
+    const joined = this.#takeChunks();
     this.#hasher.update(joined);
     await this.storage.append(this.#tmp, joined);
+  }
+
+  /** Copy the parked entries behind the header, hashing them on the way. */
+  async #copySpilled(): Promise<void> {
+    for (let offset = 0; ; offset += FLUSH_BYTES) {
+      const piece = await this.storage.readRange(this.#tmpBody, offset, FLUSH_BYTES);
+      if (piece.length === 0) break;
+      this.#hasher.update(piece);
+      await this.storage.append(this.#tmp, piece);
+      if (piece.length < FLUSH_BYTES) break;
+    }
+    await this.storage.remove(this.#tmpBody);
   }
 
   /**
@@ -129,7 +158,7 @@ export class PackWriter {
     if (this.count !== undefined && count !== this.count) throw new Error(`pack declared ${this.count} objects, got ${count}`);
     try {
       let trailer: Uint8Array;
-      if (!this.#started) {
+      if (!this.#started && !this.#spilled) {
         // Everything is still in memory (a commit's few objects): one file write.
         const header = encodePackHeader(count);
         const whole = new Uint8Array(header.length + this.#chunkBytes + this.platform.hash.size);
@@ -144,7 +173,15 @@ export class PackWriter {
         this.#chunks = [];
         if (!(await this.storage.createExclusive(this.#tmp, whole))) throw new Error(`temporary pack ${this.#tmp} exists`);
       } else {
-        await this.#flushChunks(count);
+        if (this.#spilled) {
+          const rest = this.#takeChunks();
+          await this.#flushChunks(count); // the header
+          await this.#copySpilled();
+          this.#hasher.update(rest);
+          await this.storage.append(this.#tmp, rest);
+        } else {
+          await this.#flushChunks(count);
+        }
         trailer = this.#hasher.digest();
         await this.storage.append(this.#tmp, trailer);
       }
@@ -169,6 +206,7 @@ export class PackWriter {
     this.#chunks = [];
     await this.storage.remove(this.#tmp).catch(() => undefined);
     await this.storage.remove(this.#tmpIdx).catch(() => undefined);
+    await this.storage.remove(this.#tmpBody).catch(() => undefined);
   }
 }
 

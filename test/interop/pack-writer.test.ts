@@ -182,6 +182,20 @@ describe("bulk import", () => {
     expect(await next.readText("a4/b1/f4.txt")).toBe("file 4\n");
   });
 
+  it("a batch larger than the writer's buffer streams through a side file and still lands as one valid pack", async () => {
+    const dir = join(tempDir(), "spill.git");
+    const repo = await GitStore.open(dir, { create: "main" });
+    const rand = rng(7);
+    const fs = await (await repo.branches.get("main")).batch(async (b) => {
+      for (let i = 0; i < 700; i++) await b.write(`big/f${i}.bin`, Uint8Array.from({ length: 10_000 }, () => Math.floor(rand() * 256)));
+    });
+    expect(packsOf(dir)).toHaveLength(1);
+    expect(readdirSync(join(dir, "objects/pack")).filter((f) => f.startsWith("tmp_"))).toEqual([]);
+    checkPacks(dir);
+    expect(fsck(dir)).toEqual([]);
+    expect((await fs.read("big/f699.bin")).length).toBe(10_000);
+  });
+
   it("a failing bulk batch publishes nothing", async () => {
     const dir = join(tempDir(), "bulkfail.git");
     const repo = await GitStore.open(dir, { create: "main" });
