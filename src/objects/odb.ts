@@ -171,14 +171,19 @@ export class ObjectDatabase implements ObjectWriter {
       const keep = ((await this.storage.list("objects/pack")) ?? []).filter((e) => e.name.endsWith(".keep")).map((e) => `objects/pack/${e.name.slice(0, -".keep".length)}.pack`);
       group = group.filter((p) => !keep.includes(p.path));
       if (group.length < MERGE_AT) continue;
-      const ids = new Set<string>();
-      for (const p of group) for (let i = 0; i < p.index.count; i++) ids.add(p.index.id(i));
+      const entries = new Map<string, [PackFile, number]>();
+      for (const p of group) for (let i = 0; i < p.index.count; i++) entries.set(p.index.id(i), [p, i]);
       const { PackWriter } = await import("./pack-writer.js");
-      const writer = new PackWriter(this.storage, this.platform, ids.size, 1);
+      const writer = new PackWriter(this.storage, this.platform, entries.size, 1);
       try {
-        for (const id of ids) {
-          const obj = await this.read(id);
-          await writer.add(obj.type, obj.data, id);
+        for (const [id, [pack, i]] of entries) {
+          // Whole entries are copied as they are; deltas (from other writers) are resolved.
+          const raw = await pack.rawWholeEntry(i);
+          if (raw) await writer.addRaw(id, raw);
+          else {
+            const obj = await this.read(id);
+            await writer.add(obj.type, obj.data, id);
+          }
         }
       } catch (e) {
         await writer.abort();

@@ -5,6 +5,7 @@
 import { CorruptObjectError } from "../errors.js";
 import type { Storage } from "../storage/storage.js";
 import { toHex } from "./hash.js";
+import { crc32 } from "./crc32.js";
 import { applyDelta } from "./delta.js";
 import type { Lru } from "./lru.js";
 import type { GitObject } from "./object.js";
@@ -98,6 +99,21 @@ export class PackFile {
     out.set(a);
     out.set(pages[1]!.subarray(0, length - a.length), a.length);
     return out;
+  }
+
+  /**
+   * The raw bytes of the entry at sorted position `i` when it is stored whole
+   * (not as a delta), checked against the index's CRC: copying them into
+   * another pack needs no inflating and deflating. `undefined` for a delta.
+   */
+  async rawWholeEntry(i: number): Promise<Uint8Array | undefined> {
+    const offset = this.index.offset(i);
+    const raw = await this.#bytes(offset, this.#entryEnd(offset) - offset);
+    const type = decodeEntryHeader(raw, 0, this.path).type;
+    if (!PACK_TYPE_NAMES[type]) return undefined;
+    const crc = this.index.crc(i);
+    if (crc !== undefined && crc32(raw) !== crc) throw new CorruptObjectError(`${this.path}: CRC mismatch for object ${this.index.id(i)}`);
+    return raw;
   }
 
   /** Where the entry at `offset` ends (the next entry, or the trailer). */

@@ -80,6 +80,12 @@ export class PackWriter {
     return id;
   }
 
+  /** Add an entry copied verbatim from another pack (a whole object, header and zlib data). */
+  async addRaw(id: string, entry: Uint8Array): Promise<void> {
+    if (this.#offsets.has(id)) return;
+    await this.#push(id, new Uint8Array(0), entry);
+  }
+
   /** Add object `id` as a delta against `baseId`, which must already be in this pack. */
   async addDelta(id: string, baseId: string, delta: Uint8Array): Promise<void> {
     const base = this.#offsets.get(baseId);
