@@ -47,6 +47,7 @@ rows.push(
     { name: "gitstore (durability full)", task: { workload: "w1", system: "gitstore", n: n1, durability: "full" } },
     { name: "gitstore none, /dev/shm", task: { workload: "w1", system: "gitstore", n: n1, durability: "none", where: "shm" } },
     { name: "gitstore full, /dev/shm", task: { workload: "w1", system: "gitstore", n: n1, durability: "full", where: "shm" } },
+    { name: "isomorphic-git, /dev/shm", task: { workload: "w1", system: "isomorphic-git", n: n1, where: "shm" } },
   ]),
 );
 if (!tiny) rows.push(W1(`W1 ${full ? 200 : 100} commits into 10,000 files`, 10_000, full ? 200 : 100));

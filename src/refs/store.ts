@@ -186,12 +186,13 @@ export class RefStore {
         packedLock = await Lock.acquire(this.storage, PACKED, new Uint8Array(0), { timeoutMs: Math.max(this.#timeout, 1000), sync: this.#sync });
         locks.push(packedLock);
       }
-      const packedFile = await this.#readPackedFile();
-      const packed = packedFile.refs;
+      // packed-refs matters only for refs without a loose file, and for deletions.
+      let packedFile: { header: string | undefined; refs: PackedRef[] } | undefined = packedLock ? await this.#readPackedFile() : undefined;
       for (const e of sorted) {
         const loose = await this.#readLoose(e.name);
         if (loose?.kind === "symbolic") throw new ValueError(`ref ${e.name} is a symbolic ref`);
-        const old = loose?.id ?? packed.find((r) => r.name === e.name)?.id;
+        if (!loose) packedFile ??= await this.#readPackedFile();
+        const old = loose?.id ?? packedFile?.refs.find((r) => r.name === e.name)?.id;
         checkExpected(e, old);
         olds.push(old);
       }
@@ -203,10 +204,10 @@ export class RefStore {
         await this.#appendReflog(e, olds[i], e.newId, headTarget);
         await locks[i]!.commit();
       }
-      if (packedLock) {
+      if (packedLock && packedFile) {
         const names = new Set(deletes.map((e) => e.name));
-        if (packed.some((r) => names.has(r.name))) {
-          await this.storage.write(PACKED, encoder.encode(encodePackedRefs(packed.filter((r) => !names.has(r.name)), packedFile.header)), { sync: this.#sync });
+        if (packedFile.refs.some((r) => names.has(r.name))) {
+          await this.storage.write(PACKED, encoder.encode(encodePackedRefs(packedFile.refs.filter((r) => !names.has(r.name)), packedFile.header)), { sync: this.#sync });
         }
         for (const e of deletes) {
           await this.storage.remove(e.name);
