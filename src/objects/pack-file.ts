@@ -87,7 +87,7 @@ export class PackFile {
       const key = this.#key(p * PAGE);
       let page = this.pages.get(key);
       if (!page) {
-        page = await this.storage.readRange(this.path, p * PAGE, PAGE);
+        page = await this.storage.readRange(this.path, p * PAGE, Math.min(PAGE, this.packSize - p * PAGE));
         this.pages.set(key, page, page.length);
       }
       pages.push(page);

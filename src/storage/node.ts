@@ -121,7 +121,8 @@ export class NodeStorage implements Storage {
       if (n === 0) break;
       done += n;
     }
-    return done === length ? out : out.subarray(0, done);
+    // A short read returns a copy: a view would pin the whole buffer asked for.
+    return done === length ? out : out.slice(0, done);
   }
 
   async write(path: string, data: Uint8Array, options?: WriteOptions): Promise<void> {
