@@ -215,7 +215,9 @@ export class FS {
       if (e instanceof RefConflictError) throw new StaleSnapshotError(`branch ${branch} has moved since snapshot ${this.hash.slice(0, 12)} was taken: ${e.message}`);
       throw e;
     }
-    await repo.odb.consolidate({ sync });
+    // Maintenance after the fact: the commit has landed whatever happens here
+    // (a pack removed by a concurrent gc, a full disk), and the next commit retries.
+    await repo.odb.consolidate({ sync }).catch(() => undefined);
     return FS.at(repo, commitId, branch);
   }
 

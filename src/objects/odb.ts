@@ -49,6 +49,8 @@ export class ObjectDatabase implements ObjectWriter {
   // Ids known to exist, so repeated writes of the same content cost nothing.
   readonly #known = new Lru<string, true>(100_000);
 
+  #consolidating = false;
+
   /** Git treats the empty tree as present in every repository, stored or not. */
   readonly emptyTree: string;
 
@@ -165,6 +167,17 @@ export class ObjectDatabase implements ObjectWriter {
    * published before the small ones are removed.
    */
   async consolidate(options: { sync: boolean }): Promise<void> {
+    // One merge at a time per database; a writer arriving meanwhile leaves it to the running one.
+    if (this.#consolidating) return;
+    this.#consolidating = true;
+    try {
+      await this.#consolidate(options);
+    } finally {
+      this.#consolidating = false;
+    }
+  }
+
+  async #consolidate(options: { sync: boolean }): Promise<void> {
     for (const [lo, hi] of TIERS) {
       let group = this.#packs.filter((p) => p.index.count >= lo && p.index.count < hi);
       if (group.length < MERGE_AT) continue;
