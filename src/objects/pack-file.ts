@@ -19,6 +19,24 @@ let packSerial = 0;
 /** Size of the pages pack bytes are read and cached in. */
 const PAGE = 64 * 1024;
 
+interface Entry {
+  type: number;
+  size: number;
+  /** Offset of the delta base, for delta entries. */
+  base: number | undefined;
+  dataStart: number;
+  /** The start of the zlib data (all of it unless `more` is set). */
+  data: Uint8Array;
+  /** Reads the whole window when the first read may have cut the stream short. */
+  more: (() => Promise<Uint8Array>) | undefined;
+}
+
+/** How much zlib data is read before the stream proves it needs more. */
+const FIRST_READ = 1024 * 1024;
+
+/** Read first for every entry: more than any header with its base id (10 + 32 bytes), and all of a small entry. */
+const SMALL_ENTRY = 4096;
+
 /** Longest delta chain we follow before calling it a cycle (git's hard maximum is 4095). */
 const MAX_CHAIN = 10_000;
 
@@ -108,26 +126,54 @@ export class PackFile {
    */
   async rawWholeEntry(i: number): Promise<Uint8Array | undefined> {
     const offset = this.index.offset(i);
-    const raw = await this.#bytes(offset, this.#entryEnd(offset) - offset);
-    const type = decodeEntryHeader(raw, 0, this.path).type;
-    if (!PACK_TYPE_NAMES[type]) return undefined;
+    const where = `${this.path} (object ${this.index.id(i)})`;
+    const entry = await this.#entry(offset, where);
+    if (entry.base !== undefined) return undefined;
+    const consumed = (await this.#inflateRaw(entry, where)).consumed;
+    const raw = await this.#bytes(offset, entry.dataStart - offset + consumed);
     const crc = this.index.crc(i);
-    if (crc !== undefined && crc32(raw) !== crc) throw new CorruptObjectError(`${this.path}: CRC mismatch for object ${this.index.id(i)}`);
+    if (crc !== undefined && crc32(raw) !== crc) throw new CorruptObjectError(`${where}: CRC mismatch`);
     return raw;
   }
 
-  /** Where the entry at `offset` ends (the next entry, or the trailer). */
-  #entryEnd(offset: number): number {
-    const offsets = this.index.sortedOffsets();
-    let lo = 0;
-    let hi = offsets.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (offsets[mid]! <= offset) lo = mid + 1;
-      else hi = mid;
+  /**
+   * The entry at `offset`: its header, where its base is, and a window of
+   * bytes that holds all of its zlib data. The compressed length is stored
+   * nowhere; zlib never expands data by more than 5 bytes per 16 KiB block
+   * plus its framing, so the declared size bounds the window (no table of
+   * entry ends needed), and the inflater stops at the end of the stream.
+   */
+  async #entry(offset: number, where: string): Promise<Entry> {
+    const limit = this.packSize - this.platform.hash.size;
+    if (offset < PACK_HEADER_SIZE || offset >= limit) throw new CorruptObjectError(`${where}: entry offset ${offset} outside the pack`);
+    // One read covers header and data of most entries (commits, trees, small blobs).
+    const head = await this.#bytes(offset, Math.min(SMALL_ENTRY, limit - offset));
+    const hdr = decodeEntryHeader(head, 0, where);
+    let p = hdr.length;
+    let base: number | undefined;
+    if (hdr.type === OBJ_OFS_DELTA) {
+      const [d, n] = decodeOfsDistance(head, p, where);
+      if (d <= 0 || d > offset - PACK_HEADER_SIZE) throw new CorruptObjectError(`${where}: delta base offset out of range`);
+      base = offset - d;
+      p += n;
+    } else if (hdr.type === OBJ_REF_DELTA) {
+      const h = this.platform.hash.size;
+      if (p + h > head.length) throw new CorruptObjectError(`${where}: truncated delta base id`);
+      const baseId = toHex(head.subarray(p, p + h));
+      const i = this.index.find(baseId);
+      if (i < 0) throw new CorruptObjectError(`${where}: delta base ${baseId} is not in the pack`);
+      base = this.index.offset(i);
+      p += h;
+    } else if (!PACK_TYPE_NAMES[hdr.type]) {
+      throw new CorruptObjectError(`${where}: invalid entry type ${hdr.type}`);
     }
-    if (lo === 0 || offsets[lo - 1] !== offset) throw new CorruptObjectError(`${this.path}: no entry starts at offset ${offset}`);
-    return lo < offsets.length ? offsets[lo]! : this.packSize - this.platform.hash.size;
+    const dataStart = offset + p;
+    const window = Math.max(0, Math.min(hdr.size + Math.ceil(hdr.size / 16384) * 5 + 64, limit - dataStart));
+    // A large declared size is only believed as far as the data bears it out:
+    // the first read is bounded, the rest follows once the stream needs it.
+    const data = p + window <= head.length ? head.subarray(p, p + window) : await this.#bytes(dataStart, Math.min(window, FIRST_READ));
+    const more = window > FIRST_READ ? async () => this.#bytes(dataStart, window) : undefined;
+    return { type: hdr.type, size: hdr.size, base, dataStart, data, more };
   }
 
   async readAt(offset: number, id: string): Promise<GitObject> {
@@ -140,33 +186,13 @@ export class PackFile {
     for (;;) {
       base = this.cache.get(this.#key(off));
       if (base) break;
-      if (off < PACK_HEADER_SIZE || off >= this.packSize - this.platform.hash.size) throw new CorruptObjectError(`${where}: entry offset ${off} outside the pack`);
-      const end = this.#entryEnd(off);
-      const raw = await this.#bytes(off, end - off);
-      const hdr = decodeEntryHeader(raw, 0, where);
-      let p = hdr.length;
-      let next: number;
-      if (hdr.type === OBJ_OFS_DELTA) {
-        const [d, n] = decodeOfsDistance(raw, p, where);
-        if (d <= 0 || d > off - PACK_HEADER_SIZE) throw new CorruptObjectError(`${where}: delta base offset out of range`);
-        next = off - d;
-        p += n;
-      } else if (hdr.type === OBJ_REF_DELTA) {
-        const h = this.platform.hash.size;
-        if (p + h > raw.length) throw new CorruptObjectError(`${where}: truncated delta base id`);
-        const baseId = toHex(raw.subarray(p, p + h));
-        const i = this.index.find(baseId);
-        if (i < 0) throw new CorruptObjectError(`${where}: delta base ${baseId} is not in the pack`);
-        next = this.index.offset(i);
-        p += h;
-      } else if (PACK_TYPE_NAMES[hdr.type]) {
-        base = { type: PACK_TYPE_NAMES[hdr.type]!, data: this.#inflate(raw.subarray(p), hdr.size, where) };
+      const entry = await this.#entry(off, where);
+      if (entry.base === undefined) {
+        base = { type: PACK_TYPE_NAMES[entry.type]!, data: await this.#inflate(entry, where) };
         break;
-      } else {
-        throw new CorruptObjectError(`${where}: invalid entry type ${hdr.type}`);
       }
-      deltas.push(this.#inflate(raw.subarray(p), hdr.size, where));
-      chainOffsets.push(off);
+      const next = entry.base;
+      deltas.push(await this.#inflate(entry, where));      chainOffsets.push(off);
       seen.add(off);
       if (seen.has(next) || deltas.length > MAX_CHAIN) throw new CorruptObjectError(`${where}: delta chain loops`);
       off = next;
@@ -183,16 +209,26 @@ export class PackFile {
     return { type: base.type, data };
   }
 
-  #inflate(data: Uint8Array, size: number, where: string): Uint8Array {
-    let out: Uint8Array;
+  async #inflate(entry: Entry, where: string): Promise<Uint8Array> {
+    return (await this.#inflateRaw(entry, where)).output;
+  }
+
+  async #inflateRaw(entry: Entry, where: string): Promise<{ output: Uint8Array; consumed: number }> {
+    const size = entry.size;
+    let r: { output: Uint8Array; consumed: number };
     try {
-      out = this.platform.zlib.inflate(data, size).output;
+      try {
+        r = this.platform.zlib.inflate(entry.data, size);
+      } catch (e) {
+        if (!(e instanceof ZlibError) || !entry.more) throw e;
+        r = this.platform.zlib.inflate(await entry.more(), size);
+      }
     } catch (e) {
       if (e instanceof ZlibError) throw new CorruptObjectError(`${where}: ${e.message}`);
       throw e;
     }
-    if (out.length !== size) throw new CorruptObjectError(`${where}: entry inflates to ${out.length} bytes, header says ${size}`);
-    return out;
+    if (r.output.length !== size) throw new CorruptObjectError(`${where}: entry inflates to ${r.output.length} bytes, header says ${size}`);
+    return r;
   }
 }
 

@@ -19,7 +19,6 @@ export class PackIndex {
   readonly #ids: number; // byte offset of the first id
   readonly #offsets: number; // v2: byte offset of the 32-bit offsets table
   readonly #large: number; // v2: byte offset of the 64-bit table
-  #sorted: Float64Array | undefined;
 
   private constructor(bytes: Uint8Array, algo: HashAlgorithm, where: string) {
     const h = algo.size;
@@ -142,16 +141,6 @@ export class PackIndex {
       else hi = mid;
     }
     return -1;
-  }
-
-  /** All entry offsets in pack order (to find where each entry ends). */
-  sortedOffsets(): Float64Array {
-    if (!this.#sorted) {
-      const a = new Float64Array(this.count);
-      for (let i = 0; i < this.count; i++) a[i] = this.offset(i);
-      this.#sorted = a.sort();
-    }
-    return this.#sorted;
   }
 }
 

@@ -76,6 +76,14 @@ describe.each([
     expect(new TextDecoder().decode((await odb.read(baseId)).data)).toBe("some base content that is long enough");
   });
 
+  it("reads a large entry whose zlib data runs past the first read window (control)", async () => {
+    let x = 1;
+    const big = Uint8Array.from({ length: 3_000_000 }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24));
+    const id = hashObject(sha1, "blob", big);
+    const odb = await packed([{ id: baseId, type: 3, body }, { id, type: 3, body: big }]);
+    expect(Buffer.from((await odb.read(id)).data).equals(Buffer.from(big))).toBe(true);
+  });
+
   it("an index pointing outside its pack", async () => {
     await expectCorrupt(await packed([{ id: baseId, type: 3, body, fakeOffset: 5000 }]), baseId, /pack/);
   });
