@@ -4,14 +4,14 @@
  * `node:zlib` for hashing and compression, and `FS.dump`.
  */
 import { GitStore as CoreGitStore, type OpenOptions } from "./fs/gitstore.js";
-import { nodeExport } from "./dump-node.js";
-import { nodePlatform } from "./platform-node.js";
+import { nodeExport } from "./node/dump.js";
+import { nodePlatform } from "./node/platform.js";
 import { NodeStorage } from "./storage/node.js";
 import type { Storage } from "./storage/storage.js";
 
 export * from "./index.js";
 export { NodeStorage } from "./storage/node.js";
-export { nodePlatform } from "./platform-node.js";
+export { nodePlatform } from "./node/platform.js";
 
 /** {@link CoreGitStore} with the Node runtime plugged in. */
 export class GitStore extends CoreGitStore {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ObjectDatabase } from "../../src/objects/odb.js";
 import { portablePlatform, type Platform } from "../../src/objects/platform.js";
-import { nodePlatform } from "../../src/platform-node.js";
+import { nodePlatform } from "../../src/node/platform.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { NodeStorage } from "../../src/storage/node.js";
 import type { Storage } from "../../src/storage/storage.js";

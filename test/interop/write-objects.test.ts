@@ -8,7 +8,7 @@ import { portablePlatform } from "../../src/objects/platform.js";
 import { encodeTag } from "../../src/objects/tag.js";
 import { encodeTree, MODE, type TreeEntry } from "../../src/objects/tree.js";
 import { NodeStorage } from "../../src/storage/node.js";
-import { nodePlatform } from "../../src/platform-node.js";
+import { nodePlatform } from "../../src/node/platform.js";
 import { cleanupTemp, fsck, git, gitBytes, gitInit, tempDir } from "../helpers/git.js";
 
 afterAll(cleanupTemp);

@@ -6,7 +6,7 @@ import { ObjectDatabase } from "../../src/objects/odb.js";
 import { hashObject } from "../../src/objects/object.js";
 import { sha1 } from "../../src/objects/hash.js";
 import { portablePlatform } from "../../src/objects/platform.js";
-import { nodePlatform } from "../../src/platform-node.js";
+import { nodePlatform } from "../../src/node/platform.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { buildPack } from "../helpers/pack-builder.js";
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sha1, toHex } from "../../src/objects/hash.js";
-import { nodeSha1 } from "../../src/platform-node.js";
+import { nodeSha1 } from "../../src/node/platform.js";
 
 const ref = (b: Uint8Array): string => createHash("sha1").update(b).digest("hex");
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { pakoZlib, ZlibError } from "../../src/objects/zlib.js";
-import { nodeZlib } from "../../src/platform-node.js";
+import { nodeZlib } from "../../src/node/platform.js";
 
 const impls = [
   ["pako", pakoZlib],

@@ -8,7 +8,7 @@ import { CorruptObjectError, LockError, RefConflictError, ValueError } from "../
 import { encodeCommit } from "../../src/objects/commit.js";
 import { sha1 } from "../../src/objects/hash.js";
 import { ObjectDatabase } from "../../src/objects/odb.js";
-import { nodePlatform } from "../../src/platform-node.js";
+import { nodePlatform } from "../../src/node/platform.js";
 import { refNameProblem } from "../../src/refs/names.js";
 import { decodePackedRefs, encodePackedRefs } from "../../src/refs/packed-refs.js";
 import { RefStore } from "../../src/refs/store.js";

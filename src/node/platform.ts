@@ -2,9 +2,9 @@
 import { createHash } from "node:crypto";
 import { constants as bufferConstants } from "node:buffer";
 import { constants, deflateSync, inflateSync } from "node:zlib";
-import type { Hasher, HashAlgorithm } from "./objects/hash.js";
-import type { Platform } from "./objects/platform.js";
-import { ZlibError, type Zlib } from "./objects/zlib.js";
+import type { Hasher, HashAlgorithm } from "../objects/hash.js";
+import type { Platform } from "../objects/platform.js";
+import { ZlibError, type Zlib } from "../objects/zlib.js";
 
 class NodeSha1 implements Hasher {
   readonly #h = createHash("sha1");

@@ -1,8 +1,8 @@
 /** Exporting a snapshot into a local directory without ever leaving it. */
 import { constants, promises as fsp } from "node:fs";
 import * as nodePath from "node:path";
-import { ValueError } from "./errors.js";
-import type { DumpItem, LocalExport } from "./fs/repo.js";
+import { ValueError } from "../errors.js";
+import type { DumpItem, LocalExport } from "../fs/repo.js";
 
 function errno(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
