@@ -509,3 +509,19 @@ describe("batch staging", () => {
     await expect(fs.batch((b) => b.write("a", {} as unknown as string))).rejects.toThrow(TypeError);
   });
 });
+
+describe("HEAD", () => {
+  it("a new repository's HEAD names the bootstrap branch; deleting that branch is allowed, as git allows it in a bare repository", async () => {
+    const path = join(tempDir(), "head.git");
+    const repo = await GitStore.open(path, { create: "trunk" });
+    expect(git(path, ["symbolic-ref", "HEAD"]).trim()).toBe("refs/heads/trunk");
+    await repo.branches.set("other", await repo.branches.get("trunk"));
+    await repo.branches.delete("trunk");
+    expect(await repo.branches.keys()).toEqual(["other"]);
+    expect(git(path, ["symbolic-ref", "HEAD"]).trim()).toBe("refs/heads/trunk"); // unborn, as after git branch -D
+    expect(fsck(path)).toEqual([]);
+    const empty = join(tempDir(), "empty.git");
+    await GitStore.open(empty, { create: true });
+    expect(git(empty, ["symbolic-ref", "HEAD"]).trim()).toBe("refs/heads/main");
+  });
+});
