@@ -240,3 +240,25 @@ describe("commits as small packs", () => {
     }
   });
 });
+
+describe("small packs across processes", () => {
+  it("4 processes committing at once, merging each other's small packs: nothing lost, fsck clean", async () => {
+    const dir = join(tempDir(), "multi.git");
+    await (await GitStore.open(dir, { create: "main" })).close();
+    const { execFile } = await import("node:child_process");
+    const run = (name: string): Promise<string> =>
+      new Promise((resolve, reject) => execFile("node", [join(import.meta.dirname, "../fixtures/branch-writer.mjs"), dir, name, "60"], (e, out) => (e ? reject(e) : resolve(out.trim()))));
+    expect(await Promise.all(["w1", "w2", "w3", "w4"].map(run))).toEqual(["done", "done", "done", "done"]);
+    expect(fsck(dir)).toEqual([]);
+    const repo = await GitStore.open(dir);
+    for (const name of ["w1", "w2", "w3", "w4"]) {
+      expect(git(dir, ["rev-list", "--count", name]).trim()).toBe("61");
+      const fs = await repo.branches.get(name);
+      for (let i = 0; i < 60; i++) expect(await fs.readText(`${name}/f${i}.txt`)).toBe(`${name} ${i}\n`);
+    }
+    // Each writer merges the small packs it knows of; the next handle sees them all.
+    await (await repo.branches.get("main")).write("final.txt", "x");
+    expect(packsOf(dir).length).toBeLessThan(25);
+    expect(fsck(dir)).toEqual([]);
+  });
+});
