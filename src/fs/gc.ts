@@ -174,21 +174,13 @@ export async function gc(repo: Repo, options: GcOptions = {}): Promise<GcSummary
 
   // Now everything is in the new pack: remove what became redundant.
   let cleaned = 0;
-  const total = loose.length + oldPacks.length;
+  const total = loose.length;
   for (const l of loose) {
     if (!found.has(l.id)) continue; // written meanwhile: not ours to remove
     await storage.remove(l.path).catch(() => undefined);
     if (++cleaned % 500 === 0) progress({ phase: "cleaning", done: cleaned, total });
   }
-  for (const p of oldPacks) {
-    if (p.path === `${published.base}.pack` || keep.has(p.path)) continue;
-    const base = p.path.slice(0, -".pack".length);
-    // The index first: without it git and we no longer see the pack.
-    for (const ext of [".idx", ".pack", ".rev", ".bitmap", ".mtimes", ".promisor"]) await storage.remove(base + ext).catch(() => undefined);
-    cleaned++;
-  }
-  // Stale accelerators would make git fsck fail once packs changed.
-  await storage.remove("objects/pack/multi-pack-index").catch(() => undefined);
+  await odb.removePacks(oldPacks.filter((p) => p.path !== `${published.base}.pack` && !keep.has(p.path)));
   for (const dir of (await storage.list("objects")) ?? []) {
     if (dir.isDirectory && /^[0-9a-f]{2}$/.test(dir.name)) {
       const left = await storage.list(`objects/${dir.name}`);

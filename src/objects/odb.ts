@@ -204,16 +204,24 @@ export class ObjectDatabase implements ObjectWriter {
       }
       const published = await writer.finish({ sync: options.sync });
       await this.addPack(published);
-      const base = published.base;
-      const merged = group.filter((p) => p.path !== `${base}.pack`);
-      for (const p of merged) {
-        const stem = p.path.slice(0, -".pack".length);
-        // The index first: without it nobody sees the pack any more.
-        await this.storage.remove(`${stem}.idx`);
-        await this.storage.remove(`${stem}.pack`);
-      }
-      this.#packs = this.#packs.filter((p) => !merged.includes(p));
+      await this.removePacks(group.filter((p) => p.path !== `${published.base}.pack`));
     }
+  }
+
+  /**
+   * Remove packs whose objects are now stored elsewhere: each index first
+   * (without it neither git nor we see the pack), then the pack and its
+   * siblings; and the multi-pack-index, which would name a missing pack and
+   * make `git fsck` fail.
+   */
+  async removePacks(packs: readonly PackFile[]): Promise<void> {
+    if (packs.length === 0) return;
+    for (const p of packs) {
+      const stem = p.path.slice(0, -".pack".length);
+      for (const ext of [".idx", ".pack", ".rev", ".bitmap", ".mtimes", ".promisor"]) await this.storage.remove(stem + ext).catch(() => undefined);
+    }
+    await this.storage.remove("objects/pack/multi-pack-index").catch(() => undefined);
+    this.#packs = this.#packs.filter((p) => !packs.includes(p));
   }
 
   /** Full ids starting with `prefix` (lowercase hex), from packs and loose files. */

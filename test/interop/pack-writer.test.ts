@@ -262,3 +262,17 @@ describe("small packs across processes", () => {
     expect(fsck(dir)).toEqual([]);
   });
 });
+
+describe("pack removal", () => {
+  it("merging small packs drops a multi-pack-index that would name them (git fsck stays clean)", async () => {
+    const dir = join(tempDir(), "midx.git");
+    const repo = await GitStore.open(dir, { create: "main", durability: "none" });
+    let fs = await repo.branches.get("main");
+    for (let i = 0; i < 5; i++) fs = await fs.write(`f${i}`, `${i}`);
+    git(dir, ["multi-pack-index", "write"]);
+    expect(readdirSync(join(dir, "objects/pack"))).toContain("multi-pack-index");
+    for (let i = 5; i < 40; i++) fs = await fs.write(`f${i}`, `${i}`);
+    expect(readdirSync(join(dir, "objects/pack"))).not.toContain("multi-pack-index");
+    expect(fsck(dir)).toEqual([]);
+  });
+});
