@@ -91,11 +91,9 @@ export class Repo {
 
   /** Store a tree (entries in any order) and keep it decoded for the next read. */
   async writeTree(entries: readonly TreeEntry[], writer: ObjectWriter = this.odb): Promise<string> {
-    const id = await writer.write("tree", encodeTree(entries));
-    if (!this.#trees.get(id)) {
-      const sorted = [...entries].sort(compareEntries);
-      this.#trees.set(id, { id, entries: sorted, byName: new Map(sorted.map((e) => [e.name, e])) }, sorted.length + 1);
-    }
+    const sorted = [...entries].sort(compareEntries);
+    const id = await writer.write("tree", encodeTree(sorted));
+    if (!this.#trees.get(id)) this.#trees.set(id, { id, entries: sorted, byName: new Map(sorted.map((e) => [e.name, e])) }, sorted.length + 1);
     return id;
   }
 

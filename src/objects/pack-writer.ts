@@ -166,17 +166,13 @@ export class PackWriter {
       let trailer: Uint8Array;
       if (!this.#started && !this.#spilled) {
         // Everything is still in memory (a commit's few objects): one file write.
-        const header = encodePackHeader(count);
-        const whole = new Uint8Array(header.length + this.#chunkBytes + this.platform.hash.size);
-        whole.set(header);
-        let p = header.length;
-        for (const c of this.#chunks) {
-          whole.set(c, p);
-          p += c.length;
-        }
-        trailer = this.platform.hash.create().update(whole.subarray(0, p)).digest();
-        whole.set(trailer, p);
-        this.#chunks = [];
+        this.#chunks.unshift(encodePackHeader(count));
+        this.#chunkBytes += 12;
+        const body = this.#takeChunks();
+        trailer = this.platform.hash.create().update(body).digest();
+        const whole = new Uint8Array(body.length + trailer.length);
+        whole.set(body);
+        whole.set(trailer, body.length);
         if (!(await this.storage.createExclusive(this.#tmp, whole))) throw new Error(`temporary pack ${this.#tmp} exists`);
       } else {
         if (this.#spilled) {

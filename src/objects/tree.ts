@@ -129,7 +129,9 @@ export function decodeTreeIndexed(data: Uint8Array, algo: HashAlgorithm, where: 
 
 /** Serialize entries (in any order; they are sorted here). */
 export function encodeTree(entries: readonly TreeEntry[]): Uint8Array {
-  const sorted = [...entries].sort(compareEntries);
+  // Callers usually pass entries already in order (decoded or sorted once): copy and sort only if not.
+  const inOrder = entries.every((e, i) => i === 0 || compareEntries(entries[i - 1]!, e) < 0);
+  const sorted = inOrder ? entries : [...entries].sort(compareEntries);
   const parts: Uint8Array[] = [];
   let total = 0;
   for (const e of sorted) {
