@@ -1,11 +1,11 @@
 /** `FS`: an immutable snapshot of one commit. */
 import { CorruptObjectError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError, RefConflictError, StaleSnapshotError, ValueError } from "../errors.js";
 import type { Commit } from "../objects/commit.js";
-import { MODE, entryKind, type TreeEntry } from "../objects/tree.js";
+import { MODE, entryKind, type TreeEntry, type TreeView } from "../objects/tree.js";
 import { HEADS } from "../refs/names.js";
 import { ReadableFile, WritableFile } from "./files.js";
 import { splitDirPath, splitPath } from "./paths.js";
-import type { DumpItem, Repo, Tree } from "./repo.js";
+import type { DumpItem, Repo } from "./repo.js";
 import { MutableTree } from "./tree-edit.js";
 import { StagedObjects } from "../objects/staging.js";
 import { Batch, stageRemove, stageWrite, toBytes } from "./batch.js";
@@ -67,7 +67,7 @@ export class FS {
     if (segments.length === 0) return { kind: "root" };
     let tree = await this.#repo.getTree(this.#commit.tree);
     for (let i = 0; i < segments.length; i++) {
-      const entry = tree.byName.get(segments[i]!);
+      const entry = tree.find(segments[i]!);
       if (!entry) throw new FileNotFoundError(`no such file or directory: ${path}`);
       if (i === segments.length - 1) return { kind: "entry", entry };
       if (entry.mode !== MODE.tree) throw new NotADirectoryError(`not a directory: ${segments.slice(0, i + 1).join("/")} (in ${path})`);
@@ -76,7 +76,7 @@ export class FS {
     throw new Error("unreachable");
   }
 
-  async #treeAt(path: string | undefined): Promise<Tree> {
+  async #treeAt(path: string | undefined): Promise<TreeView> {
     const segments = splitDirPath(path);
     const loc = await this.#locate(segments, path ?? "");
     if (loc.kind === "root") return this.#repo.getTree(this.#commit.tree);
@@ -100,7 +100,8 @@ export class FS {
 
   /** Names in the directory at `path` (the root by default), in git tree order. */
   async ls(path?: string): Promise<string[]> {
-    return (await this.#treeAt(path)).entries.map((e) => e.name);
+    const tree = await this.#treeAt(path);
+    return Array.from({ length: tree.length }, (_, i) => tree.name(i));
   }
 
   /** Whether a file or directory exists at `path`. */
@@ -119,12 +120,13 @@ export class FS {
   async *walk(path?: string): AsyncIterable<[string, string[], string[]]> {
     const start = await this.#treeAt(path);
     const root = splitDirPath(path).join("/");
-    const stack: [string, Tree, number][] = [[root, start, 0]];
+    const stack: [string, TreeView, number][] = [[root, start, 0]];
     while (stack.length > 0) {
       const [dir, tree, depth] = stack.pop()!;
-      if (depth > 10_000) throw new CorruptObjectError(`tree ${tree.id}: nesting too deep (cycle?)`);
-      const dirs = tree.entries.filter((e) => e.mode === MODE.tree);
-      yield [dir, dirs.map((e) => e.name), tree.entries.filter((e) => e.mode !== MODE.tree).map((e) => e.name)];
+      if (depth > 10_000) throw new CorruptObjectError(`tree at ${dir}: nesting too deep (cycle?)`);
+      const entries = tree.entries();
+      const dirs = entries.filter((e) => e.mode === MODE.tree);
+      yield [dir, dirs.map((e) => e.name), entries.filter((e) => e.mode !== MODE.tree).map((e) => e.name)];
       const subtrees = await Promise.all(dirs.map((e) => this.#repo.getTree(e.id)));
       for (let i = dirs.length - 1; i >= 0; i--) stack.push([dir === "" ? dirs[i]!.name : `${dir}/${dirs[i]!.name}`, subtrees[i]!, depth + 1]);
     }
@@ -252,9 +254,9 @@ export class FS {
     if (!exporter) throw new ValueError("dump() needs a local filesystem (the Node, Deno or Bun build)");
     // Read (and so validate) everything before anything is written.
     const items: DumpItem[] = [];
-    const visit = async (prefix: string, tree: Tree, depth: number): Promise<void> => {
-      if (depth > 10_000) throw new CorruptObjectError(`tree ${tree.id}: nesting too deep (cycle?)`);
-      for (const e of tree.entries) {
+    const visit = async (prefix: string, tree: TreeView, depth: number): Promise<void> => {
+      if (depth > 10_000) throw new CorruptObjectError(`tree at ${prefix}: nesting too deep (cycle?)`);
+      for (const e of tree.entries()) {
         const path = prefix === "" ? e.name : `${prefix}/${e.name}`;
         const kind = entryKind(e.mode);
         if (kind === "tree") {

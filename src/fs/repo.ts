@@ -9,16 +9,9 @@ import { Lru } from "../objects/lru.js";
 import { ObjectDatabase, type ObjectWriter } from "../objects/odb.js";
 import type { Platform } from "../objects/platform.js";
 import { decodeTag } from "../objects/tag.js";
-import { compareEntries, decodeTree, encodeTree, type TreeEntry } from "../objects/tree.js";
+import { compareEntries, encodeTree, TreeView, type TreeEntry } from "../objects/tree.js";
 import { RefStore } from "../refs/store.js";
 import type { Storage } from "../storage/storage.js";
-
-/** A decoded tree with a name index. */
-export interface Tree {
-  readonly id: string;
-  readonly entries: readonly TreeEntry[];
-  readonly byName: ReadonlyMap<string, TreeEntry>;
-}
 
 /** One file or symlink of a tree, for exporting. */
 export interface DumpItem {
@@ -45,6 +38,9 @@ export interface RepoOptions {
   readonly location: unknown;
 }
 
+// Decoded trees kept for reuse, by bytes (a tree costs its payload and 8 bytes an entry).
+const TREE_CACHE_BYTES = 8 * 1024 * 1024;
+
 const FORBIDDEN_IDENT = /[<>\n\0]/;
 
 export function checkIdentity(author: string, email: string): void {
@@ -55,7 +51,7 @@ export function checkIdentity(author: string, email: string): void {
 export class Repo {
   readonly odb: ObjectDatabase;
   readonly refs: RefStore;
-  readonly #trees = new Lru<string, Tree>(200_000); // cost: entries
+  readonly #trees = new Lru<string, TreeView>(TREE_CACHE_BYTES);
   readonly #commits = new Lru<string, Commit>(20_000);
   closed = false;
 
@@ -78,22 +74,24 @@ export class Repo {
     return `${this.options.author} <${this.options.email}> ${Math.floor(now.getTime() / 1000)} ${formatTz(-now.getTimezoneOffset())}`;
   }
 
-  async getTree(id: string): Promise<Tree> {
+  async getTree(id: string): Promise<TreeView> {
     let tree = this.#trees.get(id);
     if (!tree) {
-      const obj = await this.odb.read(id, "tree");
-      const entries = decodeTree(obj.data, this.platform.hash, id);
-      tree = { id, entries, byName: new Map(entries.map((e) => [e.name, e])) };
-      this.#trees.set(id, tree, entries.length + 1);
+      tree = TreeView.decode((await this.odb.read(id, "tree")).data, this.platform.hash, id);
+      this.#cacheTree(id, tree);
     }
     return tree;
   }
 
+  #cacheTree(id: string, tree: TreeView): void {
+    this.#trees.set(id, tree, tree.data.length + 8 * tree.length + 64);
+  }
+
   /** Store a tree (entries in any order) and keep it decoded for the next read. */
   async writeTree(entries: readonly TreeEntry[], writer: ObjectWriter = this.odb): Promise<string> {
-    const sorted = [...entries].sort(compareEntries);
-    const id = await writer.write("tree", encodeTree(sorted));
-    if (!this.#trees.get(id)) this.#trees.set(id, { id, entries: sorted, byName: new Map(sorted.map((e) => [e.name, e])) }, sorted.length + 1);
+    const data = encodeTree([...entries].sort(compareEntries));
+    const id = await writer.write("tree", data);
+    if (!this.#trees.get(id)) this.#cacheTree(id, TreeView.decode(data, this.platform.hash, id));
     return id;
   }
 

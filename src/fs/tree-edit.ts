@@ -25,7 +25,7 @@ export class MutableTree {
   async #load(): Promise<Map<string, Child>> {
     if (!this.#children) {
       this.#children = new Map();
-      if (this.baseId) for (const e of (await this.repo.getTree(this.baseId)).entries) this.#children.set(e.name, { mode: e.mode, id: e.id });
+      if (this.baseId) for (const e of (await this.repo.getTree(this.baseId)).entries()) this.#children.set(e.name, { mode: e.mode, id: e.id });
     }
     return this.#children;
   }

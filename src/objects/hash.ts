@@ -32,6 +32,18 @@ export function toHex(bytes: Uint8Array): string {
   return s;
 }
 
+const HEX_DIGITS = "0123456789abcdef";
+
+/** Whether `hex` (lowercase) spells `bytes`. */
+export function hexEquals(bytes: Uint8Array, hex: string): boolean {
+  if (hex.length !== bytes.length * 2) return false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (hex.charCodeAt(2 * i) !== HEX_DIGITS.charCodeAt(b >> 4) || hex.charCodeAt(2 * i + 1) !== HEX_DIGITS.charCodeAt(b & 15)) return false;
+  }
+  return true;
+}
+
 /** Raw bytes of a hex string (its length must be even and all digits hex; checked by the caller). */
 export function fromHex(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length >>> 1);

@@ -8,7 +8,7 @@ import type { Storage } from "../storage/storage.js";
 import { fromHex, isId } from "./hash.js";
 import { LooseStore } from "./loose.js";
 import { Lru } from "./lru.js";
-import { hashObject, type GitObject, type ObjectType } from "./object.js";
+import { hashObject, hasId, type GitObject, type ObjectType } from "./object.js";
 import { PackFile } from "./pack-file.js";
 import type { Platform } from "./platform.js";
 
@@ -33,6 +33,10 @@ const TIERS: readonly (readonly [number, number])[] = [
 ];
 const MERGE_AT = 16;
 
+const BLOB_CACHE_BYTES = 4 * 1024 * 1024;
+// Larger blobs are read rarely enough that caching them would only evict the small ones.
+const BLOB_CACHE_MAX = 256 * 1024;
+
 export class ObjectDatabase implements ObjectWriter {
   readonly loose: LooseStore;
   #packs: PackFile[] = [];
@@ -46,6 +50,12 @@ export class ObjectDatabase implements ObjectWriter {
    * benchmark turns it off only to report what the check costs).
    */
   verifyReads = true;
+  /**
+   * Blobs already checked, by id: reading a file at every commit of a history
+   * reads the same few versions over and over. (Trees and commits are cached
+   * decoded one layer up.)
+   */
+  readonly #blobs = new Lru<string, GitObject>(BLOB_CACHE_BYTES);
   // Ids known to exist, so repeated writes of the same content cost nothing.
   readonly #known = new Lru<string, true>(100_000);
 
@@ -103,8 +113,10 @@ export class ObjectDatabase implements ObjectWriter {
 
   /** The object, checked against its id, or `undefined` when absent. */
   async find(id: string): Promise<GitObject | undefined> {
+    const cached = this.#blobs.get(id);
+    if (cached) return cached;
     if (!isId(id, this.platform.hash)) throw new CorruptObjectError(`malformed object id ${JSON.stringify(id)}`);
-    await this.#ensureScanned();
+    if (!this.#scanned) await this.rescan();
     let obj: GitObject | undefined;
     try {
       obj = await this.#findOnce(id);
@@ -116,10 +128,11 @@ export class ObjectDatabase implements ObjectWriter {
       await this.rescan();
       obj = await this.#findOnce(id);
     }
-    if (obj && this.verifyReads) {
+    if (obj && this.verifyReads && !hasId(this.platform.hash, obj.type, obj.data, id)) {
       const actual = this.hash(obj.type, obj.data);
-      if (actual !== id) throw new CorruptObjectError(`object ${id} is damaged: its content hashes to ${actual}`);
+      throw new CorruptObjectError(`object ${id} is damaged: its content hashes to ${actual}`);
     }
+    if (obj?.type === "blob" && obj.data.length <= BLOB_CACHE_MAX) this.#blobs.set(id, obj, obj.data.length + 64);
     return obj;
   }
 
@@ -184,25 +197,9 @@ export class ObjectDatabase implements ObjectWriter {
       const keep = ((await this.storage.list("objects/pack")) ?? []).filter((e) => e.name.endsWith(".keep")).map((e) => `objects/pack/${e.name.slice(0, -".keep".length)}.pack`);
       group = group.filter((p) => !keep.includes(p.path));
       if (group.length < MERGE_AT) continue;
-      const entries = new Map<string, [PackFile, number]>();
-      for (const p of group) for (let i = 0; i < p.index.count; i++) entries.set(p.index.id(i), [p, i]);
-      const { PackWriter } = await import("./pack-writer.js");
-      const writer = new PackWriter(this.storage, this.platform, entries.size, 1);
-      try {
-        for (const [id, [pack, i]] of entries) {
-          // Whole entries are copied as they are; deltas (from other writers) are resolved.
-          const raw = await pack.rawWholeEntry(i);
-          if (raw) await writer.addRaw(id, raw);
-          else {
-            const obj = await this.read(id);
-            await writer.add(obj.type, obj.data, id);
-          }
-        }
-      } catch (e) {
-        await writer.abort();
-        throw e;
-      }
-      const published = await writer.finish({ sync: options.sync });
+      // Loaded on first need: a reader never merges.
+      const { mergePacks } = await import("./pack-merge.js");
+      const published = await mergePacks(this, group, options);
       await this.addPack(published);
       await this.removePacks(group.filter((p) => p.path !== `${published.base}.pack`));
     }

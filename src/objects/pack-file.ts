@@ -178,9 +178,10 @@ export class PackFile {
 
   async readAt(offset: number, id: string): Promise<GitObject> {
     const where = `${this.path} (object ${id} at offset ${offset})`;
-    const deltas: Uint8Array[] = [];
-    const chainOffsets: number[] = [];
-    const seen = new Set<number>();
+    // Allocated at the first delta: most reads hit the cache or a whole entry.
+    let deltas: Uint8Array[] | undefined;
+    let chainOffsets: number[] | undefined;
+    let seen: Set<number> | undefined;
     let base: GitObject | undefined;
     let off = offset;
     for (;;) {
@@ -192,15 +193,17 @@ export class PackFile {
         break;
       }
       const next = entry.base;
-      deltas.push(await this.#inflate(entry, where));      chainOffsets.push(off);
-      seen.add(off);
+      (deltas ??= []).push(await this.#inflate(entry, where));
+      (chainOffsets ??= []).push(off);
+      (seen ??= new Set()).add(off);
       if (seen.has(next) || deltas.length > MAX_CHAIN) throw new CorruptObjectError(`${where}: delta chain loops`);
       off = next;
     }
+    if (!deltas || !chainOffsets) return base;
     // Keep what delta chains produce (the next read of a neighbouring version
     // resumes from there); an object stored whole is not kept until it serves
     // as a base.
-    if (deltas.length > 0) this.cache.set(this.#key(off), base, base.data.length);
+    this.cache.set(this.#key(off), base, base.data.length);
     let data = base.data;
     for (let i = deltas.length - 1; i >= 0; i--) {
       data = applyDelta(data, deltas[i]!, where);

@@ -20,24 +20,7 @@ export type EntryKind = "file" | "executable" | "symlink" | "tree" | "gitlink";
 
 /** What a mode means, by git's reading rules (any regular mode with owner-exec is executable). */
 export function entryKind(mode: string): EntryKind | undefined {
-  const n = parseInt(mode, 8);
-  switch (n & 0o170000) {
-    case 0o040000:
-      return "tree";
-    case 0o120000:
-      return "symlink";
-    case 0o160000:
-      return "gitlink";
-    case 0o100000:
-      return n & 0o100 ? "executable" : "file";
-    default:
-      return undefined;
-  }
-}
-
-/** Names git refuses inside a tree (fsck `hasDot`, `hasDotdot`, `hasDotgit`). */
-export function isForbiddenName(name: string): boolean {
-  return name === "" || name === "." || name === ".." || name.toLowerCase() === ".git" || name.includes("/") || name.includes("\0");
+  return kindOf(parseInt(mode, 8));
 }
 
 /** Git's tree order: bytewise over UTF-8, a tree entry compared as `name + "/"`. */
@@ -62,14 +45,13 @@ export function compareNames(a: string, aTree: boolean, b: string, bTree: boolea
 }
 
 function compareBytes(a: Uint8Array, aTree: boolean, b: Uint8Array, bTree: boolean): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  const x = a.length > n ? a[n]! : aTree ? 0x2f : 0;
-  const y = b.length > n ? b[n]! : bTree ? 0x2f : 0;
-  return x - y;
+  return compareRanges(a, 0, a.length, aTree, b, 0, b.length, bTree);
 }
 
 const SP = 0x20;
+const SLASH = 0x2f;
+// Flags a directory in a TreeView's bounds; also caps a tree's size.
+const TREE_BIT = 0x80000000;
 
 /** A decoded entry whose hex id is only built when asked for (most lookups need one entry's). */
 class DecodedEntry implements TreeEntry {
@@ -87,44 +69,210 @@ class DecodedEntry implements TreeEntry {
 // The modes git writes, interned; anything else keeps its own spelling.
 const KNOWN_MODES = new Map<number, string>(Object.values(MODE).map((m) => [parseInt(m, 8), m]));
 
-/** Parse a tree payload; `where` names the object for errors. */
-export function decodeTree(data: Uint8Array, algo: HashAlgorithm, where: string): TreeEntry[] {
-  return decodeTreeIndexed(data, algo, where).entries;
+/**
+ * Git's order of two names given as byte ranges, a tree's name compared as if
+ * it ended in `/`.
+ */
+function compareRanges(a: Uint8Array, aStart: number, aEnd: number, aTree: boolean, b: Uint8Array, bStart: number, bEnd: number, bTree: boolean): number {
+  const n = Math.min(aEnd - aStart, bEnd - bStart);
+  for (let i = 0; i < n; i++) {
+    const d = a[aStart + i]! - b[bStart + i]!;
+    if (d !== 0) return d;
+  }
+  const x = aStart + n < aEnd ? a[aStart + n]! : aTree ? SLASH : 0;
+  const y = bStart + n < bEnd ? b[bStart + n]! : bTree ? SLASH : 0;
+  return x - y;
 }
 
-/** Parse a tree payload into its entries (in order) and an index by name. */
-export function decodeTreeIndexed(data: Uint8Array, algo: HashAlgorithm, where: string): { entries: TreeEntry[]; byName: Map<string, TreeEntry> } {
-  const entries: TreeEntry[] = [];
-  const byName = new Map<string, TreeEntry>();
-  const h = algo.size;
-  let p = 0;
-  let prev: TreeEntry | undefined;
-  while (p < data.length) {
-    let n = 0;
-    let i = p;
-    for (; i < data.length && data[i] !== SP; i++) {
-      const c = data[i]!;
-      if (c < 0x30 || c > 0x37 || i - p >= 7) throw new CorruptObjectError(`tree ${where}: malformed entry mode`);
-      n = n * 8 + (c - 0x30);
+/** Empty, `.`, `..`, `.git` in any case, or holding a `/`: names git's fsck refuses (NUL cannot occur in a parsed name). */
+function isForbiddenRange(d: Uint8Array, s: number, e: number): boolean {
+  const n = e - s;
+  if (n === 0) return true;
+  for (let i = s; i < e; i++) if (d[i] === SLASH) return true;
+  if (d[s] !== 0x2e) return false;
+  if (n === 1) return true;
+  if (n === 2) return d[s + 1] === 0x2e;
+  return n === 4 && (d[s + 1]! | 0x20) === 0x67 && (d[s + 2]! | 0x20) === 0x69 && (d[s + 3]! | 0x20) === 0x74;
+}
+
+/**
+ * A tree payload validated once and then searched in place: entries are kept
+ * as offsets into the bytes, and only those asked for become objects. A cache
+ * of thousands of trees then costs their bytes plus 8 bytes an entry, not an
+ * object graph per entry that every garbage collection has to trace.
+ */
+export class TreeView {
+  private constructor(
+    readonly data: Uint8Array,
+    // Per entry: where it starts, and where its name's NUL is with TREE_BIT set for a directory.
+    private readonly bounds: Uint32Array,
+    private readonly h: number,
+  ) {}
+
+  /** Parse and check a tree payload; `where` names the object for errors. */
+  static decode(data: Uint8Array, algo: HashAlgorithm, where: string): TreeView {
+    const h = algo.size;
+    if (data.length >= TREE_BIT) throw new CorruptObjectError(`tree ${where}: larger than 2 GiB`);
+    let bounds = scratch;
+    let count = 0;
+    let hasSubtrees = false;
+    let prevName = 0;
+    let prevNul = -1;
+    let prevTree = false;
+    let p = 0;
+    while (p < data.length) {
+      let n = 0;
+      let i = p;
+      for (; i < data.length && data[i] !== SP; i++) {
+        const c = data[i]!;
+        if (c < 0x30 || c > 0x37 || i - p >= 7) throw new CorruptObjectError(`tree ${where}: malformed entry mode`);
+        n = n * 8 + (c - 0x30);
+      }
+      if (i === p || i >= data.length) throw new CorruptObjectError(`tree ${where}: malformed entry mode`);
+      const sp = i;
+      const nul = data.indexOf(0, sp + 1);
+      if (nul < 0 || nul + 1 + h > data.length) throw new CorruptObjectError(`tree ${where}: truncated entry`);
+      const kind = kindOf(n);
+      if (isForbiddenRange(data, sp + 1, nul)) {
+        throw new CorruptObjectError(`tree ${where}: forbidden entry name ${JSON.stringify(decodeText(data.subarray(sp + 1, nul)))}`);
+      }
+      if (!kind) throw new CorruptObjectError(`tree ${where}: bad mode ${decodeText(data.subarray(p, sp))} for ${JSON.stringify(decodeText(data.subarray(sp + 1, nul)))}`);
+      const isTree = kind === "tree";
+      hasSubtrees ||= isTree;
+      if (prevNul >= 0 && compareRanges(data, prevName, prevNul, prevTree, data, sp + 1, nul, isTree) >= 0) {
+        throw new CorruptObjectError(`tree ${where}: entries out of order at ${JSON.stringify(decodeText(data.subarray(sp + 1, nul)))}`);
+      }
+      prevName = sp + 1;
+      prevNul = nul;
+      prevTree = isTree;
+      if (2 * count + 2 > bounds.length) {
+        const grown = new Uint32Array(bounds.length * 2);
+        grown.set(bounds);
+        bounds = scratch = grown;
+      }
+      bounds[2 * count] = p;
+      bounds[2 * count + 1] = isTree ? nul | TREE_BIT : nul;
+      count++;
+      p = nul + 1 + h;
     }
-    if (i === p || i >= data.length) throw new CorruptObjectError(`tree ${where}: malformed entry mode`);
-    const sp = i;
-    let mode = KNOWN_MODES.get(n);
-    if (mode === undefined || mode.length !== sp - p) mode = String.fromCharCode(...data.subarray(p, sp));
-    const nul = data.indexOf(0, sp + 1);
-    if (nul < 0 || nul + 1 + h > data.length) throw new CorruptObjectError(`tree ${where}: truncated entry`);
-    const name = decodeText(data.subarray(sp + 1, nul));
-    if (isForbiddenName(name)) throw new CorruptObjectError(`tree ${where}: forbidden entry name ${JSON.stringify(name)}`);
-    if (!entryKind(mode)) throw new CorruptObjectError(`tree ${where}: bad mode ${mode} for ${JSON.stringify(name)}`);
-    const entry = new DecodedEntry(mode, name, data.subarray(nul + 1, nul + 1 + h));
-    if (prev && compareEntries(prev, entry) >= 0) throw new CorruptObjectError(`tree ${where}: entries out of order at ${JSON.stringify(name)}`);
-    if (byName.has(name)) throw new CorruptObjectError(`tree ${where}: duplicate entry ${JSON.stringify(name)}`);
-    byName.set(name, entry);
-    entries.push(entry);
-    prev = entry;
-    p = nul + 1 + h;
+    const view = new TreeView(data, bounds.slice(0, 2 * count), h);
+    // A file and a directory of the same name are not neighbours in git's order.
+    if (hasSubtrees) {
+      for (let i = 0; i < count; i++) {
+        if (view.isTree(i) && view.#search(data, view.#nameStart(i), view.#nameEnd(i), false) >= 0) {
+          throw new CorruptObjectError(`tree ${where}: duplicate entry ${JSON.stringify(view.name(i))}`);
+        }
+      }
+    }
+    return view;
   }
-  return { entries, byName };
+
+  /** Number of entries. */
+  get length(): number {
+    return this.bounds.length / 2;
+  }
+
+  #nameStart(i: number): number {
+    return this.data.indexOf(SP, this.bounds[2 * i]!) + 1;
+  }
+
+  #nameEnd(i: number): number {
+    return this.bounds[2 * i + 1]! & ~TREE_BIT;
+  }
+
+  /** Whether entry `i` is a directory. */
+  isTree(i: number): boolean {
+    return (this.bounds[2 * i + 1]! & TREE_BIT) !== 0;
+  }
+
+  name(i: number): string {
+    return decodeText(this.data.subarray(this.#nameStart(i), this.#nameEnd(i)));
+  }
+
+  entry(i: number): TreeEntry {
+    const start = this.bounds[2 * i]!;
+    const sp = this.data.indexOf(SP, start);
+    const nul = this.#nameEnd(i);
+    let n = 0;
+    for (let j = start; j < sp; j++) n = n * 8 + this.data[j]! - 0x30;
+    let mode = KNOWN_MODES.get(n);
+    if (mode === undefined || mode.length !== sp - start) mode = String.fromCharCode(...this.data.subarray(start, sp));
+    return new DecodedEntry(mode, decodeText(this.data.subarray(sp + 1, nul)), this.data.subarray(nul + 1, nul + 1 + this.h));
+  }
+
+  /** Every entry, in order. */
+  entries(): TreeEntry[] {
+    const out: TreeEntry[] = [];
+    for (let i = 0; i < this.length; i++) out.push(this.entry(i));
+    return out;
+  }
+
+  /** The entry called `name`, file or directory. */
+  find(name: string): TreeEntry | undefined {
+    // No entry can hold these, and git's order would compare them equal to the implied end of a name.
+    if (name.includes("/") || name.includes("\0")) return undefined;
+    let key: Uint8Array = ASCII_KEY;
+    let n = asciiKey(name);
+    if (n < 0) {
+      key = encodeText(name);
+      n = key.length;
+    }
+    let i = this.#search(key, 0, n, false);
+    if (i < 0) i = this.#search(key, 0, n, true);
+    return i < 0 ? undefined : this.entry(i);
+  }
+
+  /** Binary search in git's order for the entry whose name is `key[start, end)` and whose kind is tree or not. */
+  #search(key: Uint8Array, start: number, end: number, asTree: boolean): number {
+    let lo = 0;
+    let hi = this.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const tree = this.isTree(mid);
+      const c = compareRanges(this.data, this.#nameStart(mid), this.#nameEnd(mid), tree, key, start, end, asTree);
+      if (c === 0 && tree === asTree) return mid;
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+}
+
+// Entry bounds are collected here and copied out at the exact size (decoding is synchronous).
+let scratch = new Uint32Array(1024);
+
+// Lookups of short ASCII names (nearly all) reuse one buffer instead of encoding.
+const ASCII_KEY = new Uint8Array(256);
+
+/** Put `name` into {@link ASCII_KEY} and return its length; -1 when it is not short ASCII. */
+function asciiKey(name: string): number {
+  if (name.length > ASCII_KEY.length) return -1;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    ASCII_KEY[i] = c;
+  }
+  return name.length;
+}
+
+function kindOf(mode: number): EntryKind | undefined {
+  switch (mode & 0o170000) {
+    case 0o040000:
+      return "tree";
+    case 0o120000:
+      return "symlink";
+    case 0o160000:
+      return "gitlink";
+    case 0o100000:
+      return mode & 0o100 ? "executable" : "file";
+    default:
+      return undefined;
+  }
+}
+
+/** Parse a tree payload; `where` names the object for errors. */
+export function decodeTree(data: Uint8Array, algo: HashAlgorithm, where: string): TreeEntry[] {
+  return TreeView.decode(data, algo, where).entries();
 }
 
 /** Serialize entries (in any order; they are sorted here). */

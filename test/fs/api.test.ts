@@ -211,14 +211,13 @@ describe.each(backends)("GitStore on %s", (_, location) => {
         b.write("z/3", "other");
       });
       const next = await fs.write("x/1", "changed");
-      const tree = (id: string): string => text(new Uint8Array(0)) + id;
       const rootOld = await repo._repo.getTree(fs.tree);
       const rootNew = await repo._repo.getTree(next.tree);
-      expect(tree(rootNew.byName.get("y")!.id)).toBe(tree(rootOld.byName.get("y")!.id));
-      expect(rootNew.byName.get("x")!.id).not.toBe(rootOld.byName.get("x")!.id);
-      const y = await repo._repo.getTree(rootOld.byName.get("y")!.id);
-      const x = await repo._repo.getTree(rootOld.byName.get("x")!.id);
-      expect(y.entries[0]!.id).toBe(x.entries[0]!.id);
+      expect(rootNew.find("y")!.id).toBe(rootOld.find("y")!.id);
+      expect(rootNew.find("x")!.id).not.toBe(rootOld.find("x")!.id);
+      const y = await repo._repo.getTree(rootOld.find("y")!.id);
+      const x = await repo._repo.getTree(rootOld.find("x")!.id);
+      expect(y.entry(0).id).toBe(x.entry(0).id);
     });
 
     it("open wb commits on close and sets fs", async () => {

@@ -5,7 +5,8 @@ import { sha1 } from "../../src/objects/hash.js";
 import { decodeHeader, hashObject } from "../../src/objects/object.js";
 import { decodeTag, encodeTag } from "../../src/objects/tag.js";
 import { decodeText, encodeText } from "../../src/objects/text.js";
-import { decodeTree, encodeTree, MODE, type TreeEntry } from "../../src/objects/tree.js";
+import fc from "fast-check";
+import { decodeTree, encodeTree, MODE, TreeView, type TreeEntry } from "../../src/objects/tree.js";
 
 const enc = new TextEncoder();
 const HELLO = "ce013625030ba8dba906f756967f9e9ca394464a";
@@ -53,6 +54,49 @@ describe("trees", () => {
     expect(() => decodeTree(cat(raw("100644 a\0"), raw("100644 a.b\0"), raw("40000 a\0")), sha1, "t")).toThrow(/duplicate/);
     expect(() => decodeTree(raw("100644 a\0").subarray(0, 15), sha1, "t")).toThrow(/truncated/);
     expect(() => decodeTree(raw("10x644 a\0"), sha1, "t")).toThrow(/mode/);
+  });
+});
+
+describe("tree views", () => {
+  const ids = ["ce013625030ba8dba906f756967f9e9ca394464a", EMPTY_TREE, "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"];
+  // Names close to each other in git's order: prefixes, the bytes either side of '/', non-ASCII.
+  const name = fc.oneof(
+    fc.constantFrom("a", "a-b", "a.b", "a0", "a/", "ab", "b", "é", "日本", "a\uDCFF"),
+    fc.stringMatching(/^[a-c.\-0/]{1,4}$/),
+  ).filter((n) => !n.includes("/") && n !== "." && n !== "..");
+  const entries = fc
+    .uniqueArray(fc.record({ name, mode: fc.constantFrom<string>(MODE.file, MODE.tree, MODE.executable, MODE.symlink), id: fc.constantFrom(...ids) }), { selector: (e) => e.name, maxLength: 40 })
+    .map((es) => es.map((x) => (x.mode === MODE.tree ? { ...x, id: EMPTY_TREE } : x)));
+
+  it("finds every entry by name, in place, and nothing else", () => {
+    fc.assert(
+      fc.property(entries, fc.array(fc.oneof(name, fc.constantFrom("a/", "a\0", "a//", "")), { maxLength: 10 }), (es, probes) => {
+        const view = TreeView.decode(encodeTree(es), sha1, "t");
+        const decoded = decodeTree(encodeTree(es), sha1, "t");
+        expect(view.length).toBe(es.length);
+        expect(view.entries()).toEqual(decoded);
+        for (const e of es) {
+          const found = view.find(e.name);
+          expect(found && { mode: found.mode, name: found.name, id: found.id }).toEqual(e);
+        }
+        for (const p of probes) if (!es.some((e) => e.name === p)) expect(view.find(p)).toBeUndefined();
+        decoded.forEach((d, i) => {
+          expect(view.name(i)).toBe(d.name);
+          expect(view.isTree(i)).toBe(d.mode === MODE.tree);
+        });
+      }),
+      { seed: 20261127, numRuns: 300 },
+    );
+  });
+
+  it("tells a file from a directory of a similar name", () => {
+    const view = TreeView.decode(encodeTree([{ mode: MODE.file, name: "a.b", id: ids[0]! }, { mode: MODE.tree, name: "a", id: EMPTY_TREE }, { mode: MODE.file, name: "a-b", id: ids[2]! }]), sha1, "t");
+    expect(view.find("a")?.mode).toBe(MODE.tree);
+    expect(view.find("a.b")?.id).toBe(ids[0]);
+    expect(view.find("a.")).toBeUndefined();
+    expect(view.find("a\0")).toBeUndefined();
+    expect(view.find("a.")).toBeUndefined();
+    expect(view.find("a\0")).toBeUndefined();
   });
 });
 
