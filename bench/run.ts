@@ -99,6 +99,10 @@ if (full) {
   for (const existing of [1_000, 10_000, 100_000]) rows.push(W1(`Scaling: 100 commits into ${existing.toLocaleString("en")} files`, existing, 100));
 }
 
+// BENCH_ONLY=<regular expression> keeps the rows whose label matches (for working on one workload).
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, "i") : undefined;
+if (only) rows.splice(0, rows.length, ...rows.filter((r) => only.test(r.label)));
+
 function runTask(task: Task): Result {
   const r = spawnSync("node", [WORKER, JSON.stringify(task)], { encoding: "utf8", maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`worker failed for ${JSON.stringify(task)}:\n${r.stderr}`);

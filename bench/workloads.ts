@@ -7,12 +7,25 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as nodeFs from "node:fs";
 import { join } from "node:path";
-import git from "isomorphic-git";
-import { GitStore, NodeStorage, type FS, type Storage, type WriteOptions } from "../src/node.js";
+import type IsoGit from "isomorphic-git";
+import type * as Gitstore from "../src/node.js";
+import type { FS, GitStore, NodeStorage, Storage, WriteOptions } from "../src/node.js";
 import { GIT_ENV } from "../test/helpers/git.js";
 import { kib } from "./fixtures.js";
 
 export type System = "gitstore" | "isomorphic-git" | "git" | "es-git";
+
+// A measured process loads only the library under test (before the clock
+// starts), so that its peak RSS is that library's and not also the others'.
+// gitstore is loaded as a user gets it: the package's built entry point.
+let gs: typeof Gitstore;
+let git: typeof IsoGit;
+const PACKAGE: string = "gitstore";
+
+export async function loadSystem(system: System): Promise<void> {
+  if (system === "gitstore") gs = (await import(PACKAGE)) as typeof Gitstore;
+  else if (system === "isomorphic-git") git = (await import("isomorphic-git")).default;
+}
 
 /** Adjusts a gitstore handle before the timed work (the no-verify variant). */
 export type Configure = (store: GitStore) => void;
@@ -57,8 +70,8 @@ class CountingStorage implements Storage {
 export async function w1(system: System, repo: string, n: number, opts: { durability: "full" | "none"; prefix: string; start: number }): Promise<Measured> {
   const path = (i: number): string => `${opts.prefix}${i % 20}/f${i}.bin`;
   if (system === "gitstore") {
-    const storage = new CountingStorage(new NodeStorage(repo));
-    const store = await GitStore.open(storage, { durability: opts.durability, author: "bench", email: "bench@example.com" });
+    const storage = new CountingStorage(new gs.NodeStorage(repo));
+    const store = await gs.GitStore.open(storage, { durability: opts.durability, author: "bench", email: "bench@example.com" });
     let fs = await store.branches.get("main");
     const created = storage.created;
     const t0 = now();
@@ -99,7 +112,7 @@ const w2Path = (i: number): string => `a${i % 100}/b${i % 10}/f${i}.bin`;
 
 export async function w2(system: System, repo: string, n: number): Promise<Measured> {
   if (system === "gitstore") {
-    const store = await GitStore.open(repo, { durability: "none" });
+    const store = await gs.GitStore.open(repo, { durability: "none" });
     const fs = await store.branches.get("main");
     const t0 = now();
     // Each staged write awaited, as the README advises for large batches: data then never piles up.
@@ -154,7 +167,7 @@ export async function w3Head(system: System, repo: string, configure?: Configure
   let files = 0;
   const t0 = now();
   if (system === "gitstore") {
-    const store = await GitStore.open(repo);
+    const store = await gs.GitStore.open(repo);
     configure?.(store);
     const fs = await store.branches.get("main");
     const paths: string[] = [];
@@ -223,7 +236,7 @@ export async function w3History(system: System, repo: string, hot: string, confi
   let versions = 0;
   const t0 = now();
   if (system === "gitstore") {
-    const store = await GitStore.open(repo);
+    const store = await gs.GitStore.open(repo);
     configure?.(store);
     for await (const fs of (await store.branches.get("main")).log()) {
       if (!(await fs.exists(hot))) continue;
@@ -281,7 +294,7 @@ export async function w4(system: System, repo: string, configure?: Configure): P
   let commits = 0;
   const t0 = now();
   if (system === "gitstore") {
-    const store = await GitStore.open(repo);
+    const store = await gs.GitStore.open(repo);
     configure?.(store);
     for await (const fs of (await store.branches.get("main")).log()) {
       digest.update(fs.message);
@@ -316,7 +329,7 @@ export async function w4(system: System, repo: string, configure?: Configure): P
 export async function gcRun(system: System, repo: string): Promise<Measured> {
   const t0 = now();
   if (system === "gitstore") {
-    const store = await GitStore.open(repo);
+    const store = await gs.GitStore.open(repo);
     await store.gc();
     await store.close();
   } else if (system === "git") {

@@ -9,7 +9,7 @@ import { Lru } from "../objects/lru.js";
 import { ObjectDatabase, type ObjectWriter } from "../objects/odb.js";
 import type { Platform } from "../objects/platform.js";
 import { decodeTag } from "../objects/tag.js";
-import { compareEntries, encodeTree, TreeView, type TreeEntry } from "../objects/tree.js";
+import { encodeTree, TreeView, type TreeEntry } from "../objects/tree.js";
 import { RefStore } from "../refs/store.js";
 import type { Storage } from "../storage/storage.js";
 
@@ -89,7 +89,7 @@ export class Repo {
 
   /** Store a tree (entries in any order) and keep it decoded for the next read. */
   async writeTree(entries: readonly TreeEntry[], writer: ObjectWriter = this.odb): Promise<string> {
-    const data = encodeTree([...entries].sort(compareEntries));
+    const data = encodeTree(entries);
     const id = await writer.write("tree", data);
     if (!this.#trees.get(id)) this.#cacheTree(id, TreeView.decode(data, this.platform.hash, id));
     return id;

@@ -27,7 +27,7 @@ function asBytes(b: Buffer): Uint8Array {
 
 /** zlib through `node:zlib`. */
 export const nodeZlib: Zlib = {
-  deflate: (data, level) => asBytes(deflateSync(data, { level })),
+  deflate: async (data, level) => asBytes(deflateSync(data, { level })),
   inflate(data, maxOutput) {
     try {
       // An output chunk sized to the expected object avoids allocating 16 KiB per small object.

@@ -54,14 +54,15 @@ export function fromHex(hex: string): Uint8Array {
 const NIBBLE = new Uint8Array(128);
 for (let i = 0; i < 16; i++) NIBBLE["0123456789abcdef".charCodeAt(i)] = NIBBLE["0123456789ABCDEF".charCodeAt(i)] = i;
 
+const ID_PATTERNS = new Map<number, RegExp>();
+
 /** Whether `s` is a full lowercase hex id for `algo`. */
 export function isId(s: string, algo: HashAlgorithm): boolean {
   if (typeof s !== "string" || s.length !== algo.size * 2) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
-  }
-  return true;
+  // A regular expression runs as native code even before the JIT has warmed up to a loop.
+  let re = ID_PATTERNS.get(algo.size);
+  if (!re) ID_PATTERNS.set(algo.size, (re = new RegExp(`^[0-9a-f]{${algo.size * 2}}$`)));
+  return re.test(s);
 }
 
 /** The all-zero id (meaning "no object" in reflogs and ref updates). */

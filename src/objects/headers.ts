@@ -17,8 +17,7 @@ export interface HeaderBlock {
 export function decodeHeaders(data: Uint8Array, where: string): HeaderBlock {
   const headers: [string, string][] = [];
   // Decode the header block in one call; the message separately (it may be in another encoding).
-  let end = 0;
-  while (end < data.length && !(data[end] === 0x0a && (end === 0 || data[end - 1] === 0x0a))) end++;
+  const end = blankLine(data);
   const hasMessage = end < data.length;
   const block = decodeText(data.subarray(0, hasMessage ? end : data.length));
   if (!hasMessage && !block.endsWith("\n") && block !== "") throw new CorruptObjectError(`${where}: header not terminated by a newline`);
@@ -36,6 +35,15 @@ export function decodeHeaders(data: Uint8Array, where: string): HeaderBlock {
     }
   }
   return { headers, message: hasMessage ? decodeText(data.subarray(end + 1)) : null };
+}
+
+/** Where the first empty line (a LF at the start or right after another) is; `data.length` if none. */
+function blankLine(data: Uint8Array): number {
+  if (data[0] === 0x0a) return 0;
+  for (let p = data.indexOf(0x0a); p >= 0 && p + 1 < data.length; p = data.indexOf(0x0a, p + 1)) {
+    if (data[p + 1] === 0x0a) return p + 1;
+  }
+  return data.length;
 }
 
 export function encodeHeaders(block: HeaderBlock): Uint8Array {

@@ -17,7 +17,7 @@ export function loosePath(id: string): string {
 }
 
 /** Compress an object into loose-file bytes. */
-export function encodeLoose(zlib: Zlib, type: ObjectType, data: Uint8Array): Uint8Array {
+export function encodeLoose(zlib: Zlib, type: ObjectType, data: Uint8Array): Promise<Uint8Array> {
   const header = encodeHeader(type, data.length);
   const canonical = new Uint8Array(header.length + data.length);
   canonical.set(header);
@@ -81,7 +81,7 @@ export class LooseStore {
   async write(id: string, type: ObjectType, data: Uint8Array): Promise<string> {
     const path = loosePath(id);
     const tmp = `objects/${id.slice(0, 2)}/tmp_obj_${Math.random().toString(36).slice(2, 10)}`;
-    if (!(await this.storage.createExclusive(tmp, encodeLoose(this.platform.zlib, type, data)))) {
+    if (!(await this.storage.createExclusive(tmp, await encodeLoose(this.platform.zlib, type, data)))) {
       throw new Error(`temporary object file ${tmp} already exists`);
     }
     try {

@@ -76,7 +76,7 @@ export class PackWriter {
   /** Add a whole object; resolves to its id. An object already in the pack is not added again. */
   async add(type: ObjectType, data: Uint8Array, id = hashObject(this.platform.hash, type, data)): Promise<string> {
     if (this.#offsets.has(id)) return id;
-    await this.#push(id, encodeEntryHeader(PACK_TYPE_CODES[type], data.length), this.platform.zlib.deflate(data, this.level));
+    await this.#push(id, encodeEntryHeader(PACK_TYPE_CODES[type], data.length), await this.platform.zlib.deflate(data, this.level));
     return id;
   }
 
@@ -95,7 +95,7 @@ export class PackWriter {
     const prefix = new Uint8Array(head.length + dist.length);
     prefix.set(head);
     prefix.set(dist, head.length);
-    await this.#push(id, prefix, this.platform.zlib.deflate(delta, this.level));
+    await this.#push(id, prefix, await this.platform.zlib.deflate(delta, this.level));
   }
 
   async #push(id: string, head: Uint8Array, body: Uint8Array): Promise<void> {

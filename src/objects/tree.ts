@@ -23,31 +23,6 @@ export function entryKind(mode: string): EntryKind | undefined {
   return kindOf(parseInt(mode, 8));
 }
 
-/** Git's tree order: bytewise over UTF-8, a tree entry compared as `name + "/"`. */
-export function compareEntries(a: TreeEntry, b: TreeEntry): number {
-  return compareNames(a.name, a.mode === MODE.tree, b.name, b.mode === MODE.tree);
-}
-
-export function compareNames(a: string, aTree: boolean, b: string, bTree: boolean): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // UTF-16 order equals UTF-8 byte order below the surrogates only.
-    if (x < 0xd800 && y < 0xd800) return x - y;
-    return compareBytes(encodeText(a), aTree, encodeText(b), bTree);
-  }
-  const x = a.length > n ? a.charCodeAt(n) : aTree ? 0x2f : 0;
-  const y = b.length > n ? b.charCodeAt(n) : bTree ? 0x2f : 0;
-  if ((x < 0xd800 && y < 0xd800) || x === 0 || y === 0 || x === 0x2f || y === 0x2f) return x - y;
-  return compareBytes(encodeText(a), aTree, encodeText(b), bTree);
-}
-
-function compareBytes(a: Uint8Array, aTree: boolean, b: Uint8Array, bTree: boolean): number {
-  return compareRanges(a, 0, a.length, aTree, b, 0, b.length, bTree);
-}
-
 const SP = 0x20;
 const SLASH = 0x2f;
 // Flags a directory in a TreeView's bounds; also caps a tree's size.
@@ -159,7 +134,7 @@ export class TreeView {
     // A file and a directory of the same name are not neighbours in git's order.
     if (hasSubtrees) {
       for (let i = 0; i < count; i++) {
-        if (view.isTree(i) && view.#search(data, view.#nameStart(i), view.#nameEnd(i), false) >= 0) {
+        if (view.isTree(i) && view.#find(BYTE_CHARS.decode(data.subarray(view.#nameStart(i) - 1, view.#nameEnd(i) + 1)), false) >= 0) {
           throw new CorruptObjectError(`tree ${where}: duplicate entry ${JSON.stringify(view.name(i))}`);
         }
       }
@@ -189,7 +164,15 @@ export class TreeView {
     return decodeText(this.data.subarray(this.#nameStart(i), this.#nameEnd(i)));
   }
 
+  // Entries handed out so far: a path is looked up again and again (once per read under it).
+  #made: (TreeEntry | undefined)[] | undefined;
+
   entry(i: number): TreeEntry {
+    const made = (this.#made ??= new Array<TreeEntry | undefined>(this.length));
+    return (made[i] ??= this.#make(i));
+  }
+
+  #make(i: number): TreeEntry {
     const start = this.bounds[2 * i]!;
     const sp = this.data.indexOf(SP, start);
     const nul = this.#nameEnd(i);
@@ -209,51 +192,53 @@ export class TreeView {
 
   /** The entry called `name`, file or directory. */
   find(name: string): TreeEntry | undefined {
-    // No entry can hold these, and git's order would compare them equal to the implied end of a name.
+    // No entry can hold these.
     if (name.includes("/") || name.includes("\0")) return undefined;
-    let key: Uint8Array = ASCII_KEY;
-    let n = asciiKey(name);
-    if (n < 0) {
-      key = encodeText(name);
-      n = key.length;
-    }
-    let i = this.#search(key, 0, n, false);
-    if (i < 0) i = this.#search(key, 0, n, true);
+    const i = this.#find(ASCII.test(name) ? ` ${name}\0` : BYTE_CHARS.decode(encodeText(` ${name}\0`)), undefined);
     return i < 0 ? undefined : this.entry(i);
   }
 
-  /** Binary search in git's order for the entry whose name is `key[start, end)` and whose kind is tree or not. */
-  #search(key: Uint8Array, start: number, end: number, asTree: boolean): number {
-    let lo = 0;
-    let hi = this.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const tree = this.isTree(mid);
-      const c = compareRanges(this.data, this.#nameStart(mid), this.#nameEnd(mid), tree, key, start, end, asTree);
-      if (c === 0 && tree === asTree) return mid;
-      if (c < 0) lo = mid + 1;
-      else hi = mid - 1;
+  /**
+   * The entry whose name, as `" <name>\0"` in {@link BYTE_CHARS}, is `needle`
+   * (of the given kind, if any); -1 if none. A native substring search finds
+   * it even in code not yet optimized by the JIT; a hit must start an entry's
+   * name (an id's raw bytes may happen to contain the same bytes).
+   */
+  #find(needle: string, tree: boolean | undefined): number {
+    const text = (this.#text ??= BYTE_CHARS.decode(this.data));
+    for (let p = text.indexOf(needle); p >= 0; p = text.indexOf(needle, p + 1)) {
+      const i = this.#entryBefore(p);
+      if (i >= 0 && this.#nameStart(i) === p + 1 && (tree === undefined || this.isTree(i) === tree)) return i;
     }
     return -1;
   }
+
+  // The payload as one character per byte, made at the first lookup.
+  #text: string | undefined;
+
+  /** The last entry starting at or before `offset`. */
+  #entryBefore(offset: number): number {
+    let lo = 0;
+    let hi = this.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.bounds[2 * mid]! <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
 }
+
+// A single-byte decoder: every byte becomes exactly one character, so a byte
+// sequence and its decoding match at the same offsets.
+const BYTE_CHARS = new TextDecoder("latin1");
+const ASCII = /^[\x01-\x7f]*$/;
 
 // Entry bounds are collected here and copied out at the exact size (decoding is synchronous).
 let scratch = new Uint32Array(1024);
-
-// Lookups of short ASCII names (nearly all) reuse one buffer instead of encoding.
-const ASCII_KEY = new Uint8Array(256);
-
-/** Put `name` into {@link ASCII_KEY} and return its length; -1 when it is not short ASCII. */
-function asciiKey(name: string): number {
-  if (name.length > ASCII_KEY.length) return -1;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c >= 0x80) return -1;
-    ASCII_KEY[i] = c;
-  }
-  return name.length;
-}
 
 function kindOf(mode: number): EntryKind | undefined {
   switch (mode & 0o170000) {
@@ -277,22 +262,23 @@ export function decodeTree(data: Uint8Array, algo: HashAlgorithm, where: string)
 
 /** Serialize entries (in any order; they are sorted here). */
 export function encodeTree(entries: readonly TreeEntry[]): Uint8Array {
-  // Callers usually pass entries already in order (decoded or sorted once): copy and sort only if not.
-  const inOrder = entries.every((e, i) => i === 0 || compareEntries(entries[i - 1]!, e) < 0);
-  const sorted = inOrder ? entries : [...entries].sort(compareEntries);
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (const e of sorted) {
+  // Each "<mode> <name>\0" is encoded once; git's order compares the name bytes within it.
+  const items = entries.map((e) => {
     const head = encodeText(`${e.mode} ${e.name}\0`);
-    const id = fromHex(e.id);
-    parts.push(head, id);
-    total += head.length + id.length;
-  }
+    return { head, name: head.indexOf(SP) + 1, tree: e.mode === MODE.tree, id: fromHex(e.id) };
+  });
+  type Item = (typeof items)[number];
+  const order = (a: Item, b: Item): number => compareRanges(a.head, a.name, a.head.length - 1, a.tree, b.head, b.name, b.head.length - 1, b.tree);
+  // Callers usually pass entries already in order (decoded, or edited in place): sort only if not.
+  if (!items.every((x, i) => i === 0 || order(items[i - 1]!, x) < 0)) items.sort(order);
+  let total = 0;
+  for (const x of items) total += x.head.length + x.id.length;
   const out = new Uint8Array(total);
   let p = 0;
-  for (const part of parts) {
-    out.set(part, p);
-    p += part.length;
+  for (const x of items) {
+    out.set(x.head, p);
+    out.set(x.id, p + x.head.length);
+    p += x.head.length + x.id.length;
   }
   return out;
 }

@@ -2,15 +2,18 @@
  * zlib (RFC 1950) through pako, bounded so that data which lies about its size
  * cannot make us allocate more than it really holds.
  */
-import { Z_BUF_ERROR, Z_FINISH, Z_OK, Z_STREAM_END, ZStream, deflate as pakoDeflate, zlibInflate, zlibInflateInit, zlibInflateReset } from "pako";
+import { Z_BUF_ERROR, Z_FINISH, Z_OK, Z_STREAM_END, ZStream, zlibInflate, zlibInflateInit, zlibInflateReset } from "pako";
 
 /** Failure to inflate: bad stream, truncated stream or too much output. */
 export class ZlibError extends Error {}
 
 /** The compression half of the platform. */
 export interface Zlib {
-  /** Compress `data` into a zlib stream. */
-  deflate(data: Uint8Array, level: number): Uint8Array;
+  /**
+   * Compress `data` into a zlib stream. Asynchronous so that a build may load
+   * its compressor on first use: an application that only reads never ships it.
+   */
+  deflate(data: Uint8Array, level: number): Promise<Uint8Array>;
   /**
    * Inflate the zlib stream at the start of `data`. Throws {@link ZlibError}
    * when the stream is damaged or truncated, or when it would produce more than
@@ -82,9 +85,13 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
+// pako's own deflate-only build: a separate module, so a bundler leaves it out
+// of the main chunk (pako's main module then contributes its inflater only).
+let pakoDeflate: Promise<typeof import("pako/browser/deflate")> | undefined;
+
 /** zlib through pako: runs in every runtime. */
 export const pakoZlib: Zlib = {
-  deflate: (data, level) => pakoDeflate(data, { level }),
+  deflate: async (data, level) => (await (pakoDeflate ??= import("pako/browser/deflate"))).deflate(data, { level }),
   inflate: (data, maxOutput) => run(data, maxOutput, false),
   inflatePrefix: (data, n) => run(data, n, true).output,
 };
