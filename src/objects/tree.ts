@@ -134,7 +134,7 @@ export class TreeView {
     // A file and a directory of the same name are not neighbours in git's order.
     if (hasSubtrees) {
       for (let i = 0; i < count; i++) {
-        if (view.isTree(i) && view.#find(BYTE_CHARS.decode(data.subarray(view.#nameStart(i) - 1, view.#nameEnd(i) + 1)), false) >= 0) {
+        if (view.isTree(i) && view.#search(data, view.#nameStart(i), view.#nameEnd(i), false) >= 0) {
           throw new CorruptObjectError(`tree ${where}: duplicate entry ${JSON.stringify(view.name(i))}`);
         }
       }
@@ -192,50 +192,29 @@ export class TreeView {
 
   /** The entry called `name`, file or directory. */
   find(name: string): TreeEntry | undefined {
-    // No entry can hold these.
+    // No entry can hold these, and git's order would compare them equal to the implied end of a name.
     if (name.includes("/") || name.includes("\0")) return undefined;
-    const i = this.#find(ASCII.test(name) ? ` ${name}\0` : BYTE_CHARS.decode(encodeText(` ${name}\0`)), undefined);
+    const key = encodeText(name);
+    let i = this.#search(key, 0, key.length, false);
+    if (i < 0) i = this.#search(key, 0, key.length, true);
     return i < 0 ? undefined : this.entry(i);
   }
 
-  /**
-   * The entry whose name, as `" <name>\0"` in {@link BYTE_CHARS}, is `needle`
-   * (of the given kind, if any); -1 if none. A native substring search finds
-   * it even in code not yet optimized by the JIT; a hit must start an entry's
-   * name (an id's raw bytes may happen to contain the same bytes).
-   */
-  #find(needle: string, tree: boolean | undefined): number {
-    const text = (this.#text ??= BYTE_CHARS.decode(this.data));
-    for (let p = text.indexOf(needle); p >= 0; p = text.indexOf(needle, p + 1)) {
-      const i = this.#entryBefore(p);
-      if (i >= 0 && this.#nameStart(i) === p + 1 && (tree === undefined || this.isTree(i) === tree)) return i;
+  /** Binary search in git's order for the entry named `key[start, end)` that is (or is not) a tree; -1 if none. */
+  #search(key: Uint8Array, start: number, end: number, asTree: boolean): number {
+    let lo = 0;
+    let hi = this.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const tree = this.isTree(mid);
+      const c = compareRanges(this.data, this.#nameStart(mid), this.#nameEnd(mid), tree, key, start, end, asTree);
+      if (c === 0 && tree === asTree) return mid;
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
     }
     return -1;
   }
-
-  // The payload as one character per byte, made at the first lookup.
-  #text: string | undefined;
-
-  /** The last entry starting at or before `offset`. */
-  #entryBefore(offset: number): number {
-    let lo = 0;
-    let hi = this.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.bounds[2 * mid]! <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return found;
-  }
 }
-
-// A single-byte decoder: every byte becomes exactly one character, so a byte
-// sequence and its decoding match at the same offsets.
-const BYTE_CHARS = new TextDecoder("latin1");
-const ASCII = /^[\x01-\x7f]*$/;
 
 // Entry bounds are collected here and copied out at the exact size (decoding is synchronous).
 let scratch = new Uint32Array(1024);
