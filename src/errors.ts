@@ -101,3 +101,6 @@ export class RefConflictError extends GitStoreError {
     this.ref = ref;
   }
 }
+
+/** Names the object or file an error is about; an object is turned into text only if an error is raised. */
+export type Place = string | { toString(): string };

@@ -25,7 +25,8 @@ export class MutableTree {
   async #load(): Promise<Map<string, Child>> {
     if (!this.#children) {
       this.#children = new Map();
-      if (this.baseId) for (const e of (await this.repo.getTree(this.baseId)).entries()) this.#children.set(e.name, { mode: e.mode, id: e.id });
+      // Entries are kept as read: an unchanged one is written back from its bytes.
+      if (this.baseId) for (const e of (await this.repo.getTree(this.baseId)).entries()) this.#children.set(e.name, e);
     }
     return this.#children;
   }
@@ -97,7 +98,7 @@ export class MutableTree {
         const id = await child.write(writer);
         if (id) entries.push({ mode: MODE.tree, name, id });
       } else {
-        entries.push({ mode: child.mode, name, id: child.id });
+        entries.push("name" in child && child.name === name ? (child as TreeEntry) : { mode: child.mode, name, id: child.id });
       }
     }
     if (entries.length === 0) return null;

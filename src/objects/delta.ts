@@ -3,10 +3,10 @@
  * varints, then copy (`1oooosss` + argument bytes) and insert (`0nnnnnnn`)
  * instructions.
  */
-import { CorruptObjectError } from "../errors.js";
+import { CorruptObjectError, type Place } from "../errors.js";
 
 /** Read a delta's plain varint at `p`. */
-function varint(delta: Uint8Array, p: number, where: string): [value: number, next: number] {
+function varint(delta: Uint8Array, p: number, where: Place): [value: number, next: number] {
   let value = 0;
   let shift = 0;
   for (;;) {
@@ -19,7 +19,7 @@ function varint(delta: Uint8Array, p: number, where: string): [value: number, ne
 }
 
 /** The target size a delta declares, without applying it. */
-export function deltaTargetSize(delta: Uint8Array, where: string): number {
+export function deltaTargetSize(delta: Uint8Array, where: Place): number {
   return varint(delta, varint(delta, 0, where)[1], where)[0];
 }
 
@@ -28,7 +28,7 @@ export function deltaTargetSize(delta: Uint8Array, where: string): number {
  * hostile delta raises `CorruptObjectError` (naming `where`) instead of reading
  * out of bounds or allocating what it merely declares.
  */
-export function applyDelta(base: Uint8Array, delta: Uint8Array, where: string): Uint8Array {
+export function applyDelta(base: Uint8Array, delta: Uint8Array, where: Place): Uint8Array {
   let [sourceSize, p] = varint(delta, 0, where);
   if (sourceSize !== base.length) throw new CorruptObjectError(`${where}: delta expects a base of ${sourceSize} bytes, base has ${base.length}`);
   let targetSize: number;

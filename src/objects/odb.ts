@@ -136,11 +136,12 @@ export class ObjectDatabase implements ObjectWriter {
     return obj;
   }
 
-  async #findOnce(id: string): Promise<GitObject | undefined> {
-    if (id === this.emptyTree) return { type: "tree", data: new Uint8Array(0) };
+  #findOnce(id: string): Promise<GitObject | undefined> {
+    if (id === this.emptyTree) return Promise.resolve({ type: "tree", data: new Uint8Array(0) });
+    const raw = fromHex(id);
     for (const p of this.#packs) {
-      const obj = await p.find(id);
-      if (obj) return obj;
+      const i = p.index.findRaw(raw);
+      if (i >= 0) return p.readAt(p.index.offset(i), id);
     }
     return this.loose.find(id);
   }
@@ -213,11 +214,15 @@ export class ObjectDatabase implements ObjectWriter {
    */
   async removePacks(packs: readonly PackFile[]): Promise<void> {
     if (packs.length === 0) return;
+    const present = new Set(((await this.storage.list("objects/pack")) ?? []).map((e) => `objects/pack/${e.name}`));
+    const remove = async (path: string): Promise<void> => {
+      if (present.has(path)) await this.storage.remove(path).catch(() => undefined);
+    };
     for (const p of packs) {
       const stem = p.path.slice(0, -".pack".length);
-      for (const ext of [".idx", ".pack", ".rev", ".bitmap", ".mtimes", ".promisor"]) await this.storage.remove(stem + ext).catch(() => undefined);
+      for (const ext of [".idx", ".pack", ".rev", ".bitmap", ".mtimes", ".promisor"]) await remove(stem + ext);
     }
-    await this.storage.remove("objects/pack/multi-pack-index").catch(() => undefined);
+    await remove("objects/pack/multi-pack-index");
     this.#packs = this.#packs.filter((p) => !packs.includes(p));
   }
 

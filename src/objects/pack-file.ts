@@ -85,12 +85,6 @@ export class PackFile {
     return this.index.findRaw(raw) >= 0;
   }
 
-  /** The object `id`, or `undefined` if this pack does not hold it. Not hash-checked here. */
-  async find(id: string): Promise<GitObject | undefined> {
-    const i = this.index.find(id);
-    return i < 0 ? undefined : this.readAt(this.index.offset(i), id);
-  }
-
   /**
    * Bytes of the pack, read through pages of {@link PAGE} bytes kept in the
    * shared cache: neighbouring entries (a commit walk, a tree and its blobs)
@@ -100,22 +94,30 @@ export class PackFile {
     const first = Math.floor(offset / PAGE);
     const last = Math.floor((offset + length - 1) / PAGE);
     if (last - first > 1) return this.storage.readRange(this.path, offset, length);
-    const pages: Uint8Array[] = [];
     for (let p = first; p <= last; p++) {
       const key = this.#key(p * PAGE);
-      let page = this.pages.get(key);
-      if (!page) {
-        page = await this.storage.readRange(this.path, p * PAGE, Math.min(PAGE, this.packSize - p * PAGE));
+      if (!this.pages.get(key)) {
+        const page = await this.storage.readRange(this.path, p * PAGE, Math.min(PAGE, this.packSize - p * PAGE));
         this.pages.set(key, page, page.length);
       }
-      pages.push(page);
     }
+    // A page evicted meanwhile (by a concurrent read) is simply read directly.
+    return this.#cachedBytes(offset, length) ?? this.storage.readRange(this.path, offset, length);
+  }
+
+  /** The bytes when the pages they lie in are cached, else `undefined` (no I/O). */
+  #cachedBytes(offset: number, length: number): Uint8Array | undefined {
+    const first = Math.floor(offset / PAGE);
     const start = offset - first * PAGE;
-    if (pages.length === 1) return pages[0]!.subarray(start, start + length);
+    const a = this.pages.get(this.#key(first * PAGE));
+    if (!a) return undefined;
+    if (start + length <= a.length) return a.subarray(start, start + length);
+    if (start + length > 2 * PAGE) return undefined;
+    const b = this.pages.get(this.#key((first + 1) * PAGE));
+    if (!b) return undefined;
     const out = new Uint8Array(length);
-    const a = pages[0]!.subarray(start);
-    out.set(a);
-    out.set(pages[1]!.subarray(0, length - a.length), a.length);
+    out.set(a.subarray(start));
+    out.set(b.subarray(0, length - (a.length - start)), a.length - start);
     return out;
   }
 
@@ -126,14 +128,42 @@ export class PackFile {
    */
   async rawWholeEntry(i: number): Promise<Uint8Array | undefined> {
     const offset = this.index.offset(i);
-    const where = `${this.path} (object ${this.index.id(i)})`;
-    const entry = await this.#entry(offset, where);
-    if (entry.base !== undefined) return undefined;
-    const consumed = (await this.#inflateRaw(entry, where)).consumed;
-    const raw = await this.#bytes(offset, entry.dataStart - offset + consumed);
+    const where = new Where(this.path, this.index.id(i), undefined);
     const crc = this.index.crc(i);
+    let length: number;
+    if (crc !== undefined) {
+      // Entries lie end to end: this one ends where the next begins. The CRC
+      // then vouches for the bytes without inflating them.
+      length = this.#entryEnd(offset) - offset;
+    } else {
+      const entry = await this.#entry(offset, where);
+      if (entry.base !== undefined) return undefined;
+      length = entry.dataStart - offset + (this.#inflateNow(entry, where) ?? (await this.#inflateMore(entry, where))).consumed;
+    }
+    const raw = await this.#bytes(offset, length);
     if (crc !== undefined && crc32(raw) !== crc) throw new CorruptObjectError(`${where}: CRC mismatch`);
-    return raw;
+    const type = decodeEntryHeader(raw, 0, where).type;
+    return type === OBJ_OFS_DELTA || type === OBJ_REF_DELTA ? undefined : raw;
+  }
+
+  // Every entry's offset in pack order, for finding where an entry ends.
+  #starts: Float64Array | undefined;
+
+  #entryEnd(offset: number): number {
+    if (!this.#starts) {
+      this.#starts = new Float64Array(this.index.count);
+      for (let i = 0; i < this.index.count; i++) this.#starts[i] = this.index.offset(i);
+      this.#starts.sort();
+    }
+    const starts = this.#starts;
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (starts[mid]! <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < starts.length ? starts[lo]! : this.#limit;
   }
 
   /**
@@ -143,11 +173,31 @@ export class PackFile {
    * plus its framing, so the declared size bounds the window (no table of
    * entry ends needed), and the inflater stops at the end of the stream.
    */
-  async #entry(offset: number, where: string): Promise<Entry> {
-    const limit = this.packSize - this.platform.hash.size;
-    if (offset < PACK_HEADER_SIZE || offset >= limit) throw new CorruptObjectError(`${where}: entry offset ${offset} outside the pack`);
-    // One read covers header and data of most entries (commits, trees, small blobs).
-    const head = await this.#bytes(offset, Math.min(SMALL_ENTRY, limit - offset));
+  async #entry(offset: number, where: Where): Promise<Entry> {
+    const entry = this.#cachedEntry(offset, where);
+    if (entry) return entry;
+    return this.#parseEntry(await this.#bytes(offset, Math.min(SMALL_ENTRY, this.#limit - offset)), offset, where, true);
+  }
+
+  /** {@link #entry} from cached pages only, without waiting; `undefined` if bytes must be read first. */
+  #cachedEntry(offset: number, where: Where): Entry | undefined {
+    if (offset < PACK_HEADER_SIZE || offset >= this.#limit) throw new CorruptObjectError(`${where}: entry offset ${offset} outside the pack`);
+    const head = this.#cachedBytes(offset, Math.min(SMALL_ENTRY, this.#limit - offset));
+    return head && this.#parseEntry(head, offset, where, false);
+  }
+
+  get #limit(): number {
+    return this.packSize - this.platform.hash.size;
+  }
+
+  /**
+   * Parse the entry header at the start of `head` (the first bytes at
+   * `offset`). When its zlib data runs past `head`, the window is read (if
+   * `read`) or `undefined` is returned.
+   */
+  #parseEntry(head: Uint8Array, offset: number, where: Where, read: true): Promise<Entry> | Entry;
+  #parseEntry(head: Uint8Array, offset: number, where: Where, read: false): Entry | undefined;
+  #parseEntry(head: Uint8Array, offset: number, where: Where, read: boolean): Promise<Entry> | Entry | undefined {
     const hdr = decodeEntryHeader(head, 0, where);
     let p = hdr.length;
     let base: number | undefined;
@@ -168,16 +218,21 @@ export class PackFile {
       throw new CorruptObjectError(`${where}: invalid entry type ${hdr.type}`);
     }
     const dataStart = offset + p;
-    const window = Math.max(0, Math.min(hdr.size + Math.ceil(hdr.size / 16384) * 5 + 64, limit - dataStart));
+    const window = Math.max(0, Math.min(hdr.size + Math.ceil(hdr.size / 16384) * 5 + 64, this.#limit - dataStart));
     // A large declared size is only believed as far as the data bears it out:
     // the first read is bounded, the rest follows once the stream needs it.
-    const data = p + window <= head.length ? head.subarray(p, p + window) : await this.#bytes(dataStart, Math.min(window, FIRST_READ));
     const more = window > FIRST_READ ? async () => this.#bytes(dataStart, window) : undefined;
-    return { type: hdr.type, size: hdr.size, base, dataStart, data, more };
+    const entry = (data: Uint8Array): Entry => ({ type: hdr.type, size: hdr.size, base, dataStart, data, more });
+    if (p + window <= head.length) return entry(head.subarray(p, p + window));
+    const first = Math.min(window, FIRST_READ);
+    const cached = this.#cachedBytes(dataStart, first);
+    if (cached) return entry(cached);
+    return read ? this.#bytes(dataStart, first).then(entry) : undefined;
   }
 
+  /** The object at `offset` (named `id` for errors). Not hash-checked here. */
   async readAt(offset: number, id: string): Promise<GitObject> {
-    const where = `${this.path} (object ${id} at offset ${offset})`;
+    const where = new Where(this.path, id, offset);
     // Allocated at the first delta: most reads hit the cache or a whole entry.
     let deltas: Uint8Array[] | undefined;
     let chainOffsets: number[] | undefined;
@@ -187,13 +242,15 @@ export class PackFile {
     for (;;) {
       base = this.cache.get(this.#key(off));
       if (base) break;
-      const entry = await this.#entry(off, where);
+      // Entries whose bytes are cached are parsed and inflated without waiting.
+      const entry = this.#cachedEntry(off, where) ?? (await this.#entry(off, where));
+      const data = this.#inflateNow(entry, where)?.output ?? (await this.#inflateMore(entry, where)).output;
       if (entry.base === undefined) {
-        base = { type: PACK_TYPE_NAMES[entry.type]!, data: await this.#inflate(entry, where) };
+        base = { type: PACK_TYPE_NAMES[entry.type]!, data };
         break;
       }
       const next = entry.base;
-      (deltas ??= []).push(await this.#inflate(entry, where));
+      (deltas ??= []).push(data);
       (chainOffsets ??= []).push(off);
       (seen ??= new Set()).add(off);
       if (seen.has(next) || deltas.length > MAX_CHAIN) throw new CorruptObjectError(`${where}: delta chain loops`);
@@ -212,26 +269,46 @@ export class PackFile {
     return { type: base.type, data };
   }
 
-  async #inflate(entry: Entry, where: string): Promise<Uint8Array> {
-    return (await this.#inflateRaw(entry, where)).output;
+  /** Inflate the entry from the bytes at hand; `undefined` when the stream runs past them and more must be read. */
+  #inflateNow(entry: Entry, where: Where): { output: Uint8Array; consumed: number } | undefined {
+    try {
+      return this.#checked(entry, this.platform.zlib.inflate(entry.data, entry.size), where);
+    } catch (e) {
+      if (e instanceof ZlibError && entry.more) return undefined;
+      throw this.#corrupt(e, where);
+    }
   }
 
-  async #inflateRaw(entry: Entry, where: string): Promise<{ output: Uint8Array; consumed: number }> {
-    const size = entry.size;
-    let r: { output: Uint8Array; consumed: number };
+  async #inflateMore(entry: Entry, where: Where): Promise<{ output: Uint8Array; consumed: number }> {
+    const all = await entry.more!();
     try {
-      try {
-        r = this.platform.zlib.inflate(entry.data, size);
-      } catch (e) {
-        if (!(e instanceof ZlibError) || !entry.more) throw e;
-        r = this.platform.zlib.inflate(await entry.more(), size);
-      }
+      return this.#checked(entry, this.platform.zlib.inflate(all, entry.size), where);
     } catch (e) {
-      if (e instanceof ZlibError) throw new CorruptObjectError(`${where}: ${e.message}`);
-      throw e;
+      throw this.#corrupt(e, where);
     }
-    if (r.output.length !== size) throw new CorruptObjectError(`${where}: entry inflates to ${r.output.length} bytes, header says ${size}`);
+  }
+
+  #checked(entry: Entry, r: { output: Uint8Array; consumed: number }, where: Where): { output: Uint8Array; consumed: number } {
+    if (r.output.length !== entry.size) throw new CorruptObjectError(`${where}: entry inflates to ${r.output.length} bytes, header says ${entry.size}`);
     return r;
+  }
+
+  #corrupt(e: unknown, where: Where): unknown {
+    return e instanceof ZlibError ? new CorruptObjectError(`${where}: ${e.message}`) : e;
   }
 }
 
+/**
+ * Names an entry in error messages; a string only when one is made (every
+ * read would otherwise build one).
+ */
+class Where {
+  constructor(
+    readonly path: string,
+    readonly id: string,
+    readonly offset: number | undefined,
+  ) {}
+  toString(): string {
+    return this.offset === undefined ? `${this.path} (object ${this.id})` : `${this.path} (object ${this.id} at offset ${this.offset})`;
+  }
+}

@@ -2,7 +2,7 @@
  * Packfile (v2) pieces: the file header, each entry's type+size header, the
  * OFS_DELTA distance. Pure functions over bytes.
  */
-import { CorruptObjectError } from "../errors.js";
+import { CorruptObjectError, type Place } from "../errors.js";
 import type { ObjectType } from "./object.js";
 
 export const OBJ_COMMIT = 1;
@@ -19,7 +19,7 @@ export const PACK_TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2,
 export const PACK_HEADER_SIZE = 12;
 
 /** Check `PACK` + version 2/3 and return the object count. */
-export function decodePackHeader(b: Uint8Array, where: string): number {
+export function decodePackHeader(b: Uint8Array, where: Place): number {
   if (b.length < 12 || b[0] !== 0x50 || b[1] !== 0x41 || b[2] !== 0x43 || b[3] !== 0x4b) throw new CorruptObjectError(`${where}: not a pack file`);
   const v = new DataView(b.buffer, b.byteOffset, 12);
   const version = v.getUint32(4);
@@ -44,7 +44,7 @@ export interface EntryHeader {
   readonly length: number;
 }
 
-export function decodeEntryHeader(b: Uint8Array, p: number, where: string): EntryHeader {
+export function decodeEntryHeader(b: Uint8Array, p: number, where: Place): EntryHeader {
   const start = p;
   if (p >= b.length) throw new CorruptObjectError(`${where}: truncated entry header`);
   let c = b[p++]!;
@@ -74,7 +74,7 @@ export function encodeEntryHeader(type: number, size: number): Uint8Array {
 }
 
 /** The OFS_DELTA distance at `p` (big-endian groups, +1 per continuation). */
-export function decodeOfsDistance(b: Uint8Array, p: number, where: string): [distance: number, length: number] {
+export function decodeOfsDistance(b: Uint8Array, p: number, where: Place): [distance: number, length: number] {
   const start = p;
   if (p >= b.length) throw new CorruptObjectError(`${where}: truncated delta offset`);
   let c = b[p++]!;

@@ -28,16 +28,22 @@ const SLASH = 0x2f;
 // Flags a directory in a TreeView's bounds; also caps a tree's size.
 const TREE_BIT = 0x80000000;
 
-/** A decoded entry whose hex id is only built when asked for (most lookups need one entry's). */
+/**
+ * A decoded entry whose hex id is only built when asked for (most lookups
+ * need one entry's). It keeps its bytes in the tree (`<mode> <name>\0<raw id>`),
+ * which a tree written with it unchanged copies as they are.
+ */
 class DecodedEntry implements TreeEntry {
   #id: string | undefined;
   constructor(
     readonly mode: string,
     readonly name: string,
-    private readonly raw: Uint8Array,
+    readonly encoded: Uint8Array,
+    readonly nameStart: number,
+    readonly idSize: number,
   ) {}
   get id(): string {
-    return (this.#id ??= toHex(this.raw));
+    return (this.#id ??= toHex(this.encoded.subarray(this.encoded.length - this.idSize)));
   }
 }
 
@@ -180,7 +186,7 @@ export class TreeView {
     for (let j = start; j < sp; j++) n = n * 8 + this.data[j]! - 0x30;
     let mode = KNOWN_MODES.get(n);
     if (mode === undefined || mode.length !== sp - start) mode = String.fromCharCode(...this.data.subarray(start, sp));
-    return new DecodedEntry(mode, decodeText(this.data.subarray(sp + 1, nul)), this.data.subarray(nul + 1, nul + 1 + this.h));
+    return new DecodedEntry(mode, decodeText(this.data.subarray(sp + 1, nul)), this.data.subarray(start, nul + 1 + this.h), sp + 1 - start, this.h);
   }
 
   /** Every entry, in order. */
@@ -241,23 +247,29 @@ export function decodeTree(data: Uint8Array, algo: HashAlgorithm, where: string)
 
 /** Serialize entries (in any order; they are sorted here). */
 export function encodeTree(entries: readonly TreeEntry[]): Uint8Array {
-  // Each "<mode> <name>\0" is encoded once; git's order compares the name bytes within it.
+  // Each entry's bytes "<mode> <name>\0<raw id>": reused from the tree it was
+  // read from when unchanged, else encoded once; git's order compares the name within.
   const items = entries.map((e) => {
+    const tree = e.mode === MODE.tree;
+    if (e instanceof DecodedEntry) return { bytes: e.encoded, name: e.nameStart, end: e.encoded.length - 1 - e.idSize, tree };
     const head = encodeText(`${e.mode} ${e.name}\0`);
-    return { head, name: head.indexOf(SP) + 1, tree: e.mode === MODE.tree, id: fromHex(e.id) };
+    const id = fromHex(e.id);
+    const bytes = new Uint8Array(head.length + id.length);
+    bytes.set(head);
+    bytes.set(id, head.length);
+    return { bytes, name: head.indexOf(SP) + 1, end: head.length - 1, tree };
   });
   type Item = (typeof items)[number];
-  const order = (a: Item, b: Item): number => compareRanges(a.head, a.name, a.head.length - 1, a.tree, b.head, b.name, b.head.length - 1, b.tree);
+  const order = (a: Item, b: Item): number => compareRanges(a.bytes, a.name, a.end, a.tree, b.bytes, b.name, b.end, b.tree);
   // Callers usually pass entries already in order (decoded, or edited in place): sort only if not.
   if (!items.every((x, i) => i === 0 || order(items[i - 1]!, x) < 0)) items.sort(order);
   let total = 0;
-  for (const x of items) total += x.head.length + x.id.length;
+  for (const x of items) total += x.bytes.length;
   const out = new Uint8Array(total);
   let p = 0;
   for (const x of items) {
-    out.set(x.head, p);
-    out.set(x.id, p + x.head.length);
-    p += x.head.length + x.id.length;
+    out.set(x.bytes, p);
+    p += x.bytes.length;
   }
   return out;
 }

@@ -45,17 +45,18 @@ export class NodeStorage implements Storage {
    * Throws unless the directory `dir` (storage path) stays inside the root:
    * each component is checked once with lstat; a symbolic link among them must
    * resolve inside the root. Components that do not exist yet are fine (they
-   * will be created as real directories).
+   * will be created as real directories). Returns whether every component
+   * exists (a file cannot exist under a missing directory).
    */
-  #confine(dir: string): void {
-    if (dir === "" || this.#confined.has(dir)) return;
+  #confine(dir: string): boolean {
+    if (dir === "" || this.#confined.has(dir)) return true;
     const parts = dir.split("/");
     let prefix = "";
     for (const part of parts) {
       prefix = prefix === "" ? part : `${prefix}/${part}`;
       if (this.#confined.has(prefix)) continue;
       const st = fsys.lstatSync(this.root + "/" + prefix, { throwIfNoEntry: false });
-      if (!st) return;
+      if (!st) return false;
       if (st.isSymbolicLink()) {
         this.#realRoot ??= fsys.realpathSync.native(this.root);
         const real = fsys.realpathSync.native(this.root + "/" + prefix);
@@ -63,10 +64,11 @@ export class NodeStorage implements Storage {
           throw new CorruptObjectError(`${prefix}: symbolic link leads outside the repository ${this.root}`);
         }
       } else if (!st.isDirectory()) {
-        return; // a file in the way: the operation itself reports it
+        return true; // a file in the way: the operation itself reports it
       }
       this.#confined.add(prefix);
     }
+    return true;
   }
 
   #open(path: string, flags: number): number {
@@ -225,7 +227,7 @@ export class NodeStorage implements Storage {
   }
 
   async stat(path: string): Promise<FileStat | undefined> {
-    this.#confine(dirname(path));
+    if (!this.#confine(dirname(path))) return undefined;
     const st = fsys.lstatSync(path === "" ? this.root : this.#abs(path), { throwIfNoEntry: false });
     return st && { isDirectory: st.isDirectory(), size: st.size, mtimeMs: st.mtimeMs };
   }

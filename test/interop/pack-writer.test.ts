@@ -1,6 +1,6 @@
 /** Packs we write (gc, bulk import) are standard: git verifies, indexes and reads them. */
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { GitStore } from "../../src/node.js";
@@ -238,6 +238,29 @@ describe("commits as small packs", () => {
       const snap = await fresh.snapshot(h);
       if (i > 0) expect(await snap.readText(`d${(i - 1) % 7}/f${i - 1}.txt`)).toBe(`file ${i - 1}\n`);
     }
+  });
+});
+
+describe("merging small packs", () => {
+  it("copies entries by their index's CRC; a damaged entry stops the merge and every pack stays", async () => {
+    const dir = join(tempDir(), "damaged.git");
+    const repo = await GitStore.open(dir, { create: "main", durability: "none" });
+    let fs = await repo.branches.get("main");
+    for (let i = 0; i < 15; i++) fs = await fs.write(`f${i}.txt`, `content ${i} `.repeat(20));
+    const packs = packsOf(dir);
+    expect(packs.length).toBe(15);
+    // Flip a byte inside the first object's zlib data of one pack (past the 12-byte header and the entry header).
+    const victim = join(dir, "objects/pack", packs[3]!);
+    const bytes = readFileSync(victim);
+    bytes[12 + 6]! ^= 0x55;
+    writeFileSync(victim, bytes);
+    fs = await fs.write("last.txt", "the sixteenth pack");
+    // The merge ran after that commit and failed quietly (the commit itself landed): nothing was removed.
+    expect(packsOf(dir).length).toBe(16);
+    await expect(repo._repo.odb.consolidate({ sync: false })).rejects.toThrow(/CRC mismatch/);
+    expect(packsOf(dir).length).toBe(16);
+    expect(await fs.readText("last.txt")).toBe("the sixteenth pack");
+    expect(await fs.readText("f14.txt")).toBe("content 14 ".repeat(20));
   });
 });
 
