@@ -134,6 +134,7 @@ export class PackFile {
     if (crc !== undefined) {
       // Entries lie end to end: this one ends where the next begins. The CRC
       // then vouches for the bytes without inflating them.
+      if (offset < PACK_HEADER_SIZE || offset >= this.#limit) throw new CorruptObjectError(`${where}: entry offset ${offset} outside the pack`);
       length = this.#entryEnd(offset) - offset;
     } else {
       const entry = await this.#entry(offset, where);
