@@ -54,6 +54,18 @@ describe("zlib", () => {
         expect(r.output.length).toBe(data.length);
       });
 
+      it("inflates correctly after a damaged stream, small objects and large alike", async () => {
+        const bad = packed.slice();
+        bad[7]! ^= 0xff;
+        for (const size of [0, 1, 200, 64 * 1024, 64 * 1024 + 1, 300_000]) {
+          expect(() => z.inflate(bad, data.length)).toThrow(ZlibError);
+          const content = new Uint8Array(size).map((_, i) => (i * 7919) % 251);
+          const r = z.inflate(await nodeZlib.deflate(content, 6), size);
+          expect(Buffer.from(r.output).equals(Buffer.from(content))).toBe(true);
+          expect(() => z.inflate(packed, data.length - 1)).toThrow(ZlibError);
+        }
+      });
+
       it("inflates a prefix only", () => {
         expect(Buffer.from(z.inflatePrefix(packed, 11)).toString()).toBe("hello world");
       });
