@@ -62,10 +62,13 @@ export class FS {
 
   // ---- reading ---------------------------------------------------------
 
+  #root: TreeView | undefined;
+
   /** Walk `segments` from the root; throws the API's errors for missing paths and files in the way. */
   async #locate(segments: readonly string[], path: string): Promise<Located> {
     if (segments.length === 0) return { kind: "root" };
-    let tree = await this.#repo.getTree(this.#commit.tree);
+    // A snapshot never changes: its root tree, once read, is kept with it.
+    let tree = (this.#root ??= await this.#repo.getTree(this.#commit.tree));
     for (let i = 0; i < segments.length; i++) {
       const entry = tree.find(segments[i]!);
       if (!entry) throw new FileNotFoundError(`no such file or directory: ${path}`);

@@ -200,9 +200,14 @@ export class TreeView {
   find(name: string): TreeEntry | undefined {
     // No entry can hold these, and git's order would compare them equal to the implied end of a name.
     if (name.includes("/") || name.includes("\0")) return undefined;
-    const key = encodeText(name);
-    let i = this.#search(key, 0, key.length, false);
-    if (i < 0) i = this.#search(key, 0, key.length, true);
+    let key: Uint8Array = ASCII_KEY;
+    let n = asciiKey(name);
+    if (n < 0) {
+      key = encodeText(name);
+      n = key.length;
+    }
+    let i = this.#search(key, 0, n, false);
+    if (i < 0) i = this.#search(key, 0, n, true);
     return i < 0 ? undefined : this.entry(i);
   }
 
@@ -220,6 +225,20 @@ export class TreeView {
     }
     return -1;
   }
+}
+
+// Lookups of short ASCII names (nearly all) are encoded into one shared buffer.
+const ASCII_KEY = new Uint8Array(256);
+
+/** Put `name` into {@link ASCII_KEY} and return its length; -1 when it is not short ASCII. */
+function asciiKey(name: string): number {
+  if (name.length > ASCII_KEY.length) return -1;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    ASCII_KEY[i] = c;
+  }
+  return name.length;
 }
 
 // Entry bounds are collected here and copied out at the exact size (decoding is synchronous).
