@@ -16,6 +16,9 @@ class NodeSha1 implements Hasher {
     const b = this.#h.digest();
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   }
+  digestHex(): string {
+    return this.#h.digest("hex");
+  }
 }
 
 /** SHA-1 through `node:crypto`. */

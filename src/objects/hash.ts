@@ -9,6 +9,13 @@ import { Sha1 } from "./sha1.js";
 export interface Hasher {
   update(data: Uint8Array): this;
   digest(): Uint8Array;
+  /** The digest as lowercase hex, where the implementation makes it natively (else {@link toHex} of `digest()`). */
+  digestHex?(): string;
+}
+
+/** Finish `h` as a lowercase hex id. */
+export function digestHex(h: Hasher): string {
+  return h.digestHex ? h.digestHex() : toHex(h.digest());
 }
 
 /** A hash function and the shape of the ids it makes. */
@@ -30,18 +37,6 @@ export function toHex(bytes: Uint8Array): string {
   let s = "";
   for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
   return s;
-}
-
-const HEX_DIGITS = "0123456789abcdef";
-
-/** Whether `hex` (lowercase) spells `bytes`. */
-export function hexEquals(bytes: Uint8Array, hex: string): boolean {
-  if (hex.length !== bytes.length * 2) return false;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (hex.charCodeAt(2 * i) !== HEX_DIGITS.charCodeAt(b >> 4) || hex.charCodeAt(2 * i + 1) !== HEX_DIGITS.charCodeAt(b & 15)) return false;
-  }
-  return true;
 }
 
 /** Raw bytes of a hex string (its length must be even and all digits hex; checked by the caller). */

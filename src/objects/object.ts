@@ -2,7 +2,7 @@
  * The canonical object form `<type> SP <size> NUL <payload>` and object ids.
  */
 import { CorruptObjectError } from "../errors.js";
-import { hexEquals, toHex, type HashAlgorithm } from "./hash.js";
+import { digestHex, type HashAlgorithm } from "./hash.js";
 
 export type ObjectType = "blob" | "tree" | "commit" | "tag";
 
@@ -28,13 +28,7 @@ export function encodeHeader(type: ObjectType, size: number): Uint8Array {
 
 /** The id of an object: the hash of its canonical form. */
 export function hashObject(algo: HashAlgorithm, type: ObjectType, data: Uint8Array): string {
-  return toHex(algo.create().update(encodeHeader(type, data.length)).update(data).digest());
-}
-
-/** Whether `id` (hex) is the id of the object: compared without building a string. */
-export function hasId(algo: HashAlgorithm, type: ObjectType, data: Uint8Array, id: string): boolean {
-  const raw = algo.create().update(encodeHeader(type, data.length)).update(data).digest();
-  return hexEquals(raw, id);
+  return digestHex(algo.create().update(encodeHeader(type, data.length)).update(data));
 }
 
 /** Longest header git can produce: "commit " + 20 digits + NUL. */

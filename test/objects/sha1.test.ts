@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sha1, toHex } from "../../src/objects/hash.js";
+import { digestHex, sha1, toHex } from "../../src/objects/hash.js";
 import { nodeSha1 } from "../../src/node/platform.js";
 
 const ref = (b: Uint8Array): string => createHash("sha1").update(b).digest("hex");
@@ -51,6 +51,8 @@ describe("SHA-1 (pure TypeScript)", () => {
         }
         expect(toHex(sha1.create().update(b).digest())).toBe(ref(b));
         expect(toHex(nodeSha1.create().update(b).digest())).toBe(ref(b));
+        expect(digestHex(nodeSha1.create().update(b))).toBe(ref(b));
+        expect(digestHex(sha1.create().update(b))).toBe(ref(b));
       }),
       { seed: 7, numRuns: 3 },
     );
