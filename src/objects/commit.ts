@@ -2,6 +2,7 @@
 import { CorruptObjectError } from "../errors.js";
 import { isId, type HashAlgorithm } from "./hash.js";
 import { decodeHeaders, encodeHeaders, type Header } from "./headers.js";
+import { decodeText } from "./text.js";
 
 export interface Commit {
   readonly tree: string;
@@ -15,7 +16,25 @@ export interface Commit {
   readonly message: string | null;
 }
 
+// The shape nearly every commit has (no extra headers), matched natively in one go.
+const PLAIN = new Map<number, RegExp>();
+
+function plainShape(algo: HashAlgorithm): RegExp {
+  let re = PLAIN.get(algo.size);
+  if (!re) {
+    const id = `[0-9a-f]{${algo.size * 2}}`;
+    PLAIN.set(algo.size, (re = new RegExp(`^tree (${id})\n((?:parent ${id}\n)*)author ([^\n]*)\ncommitter ([^\n]*)\n\n`)));
+  }
+  return re;
+}
+
 export function decodeCommit(data: Uint8Array, algo: HashAlgorithm, where: string): Commit {
+  const text = decodeText(data);
+  const m = plainShape(algo).exec(text);
+  if (m) {
+    const parents = m[2] ? m[2].slice(0, -1).split("\n").map((line) => line.slice("parent ".length)) : [];
+    return { tree: m[1]!, parents, author: m[3]!, committer: m[4]!, extraHeaders: [], message: text.slice(m[0].length) };
+  }
   const { headers, message } = decodeHeaders(data, `commit ${where}`);
   let i = 0;
   const take = (key: string): string => {

@@ -110,6 +110,22 @@ describe("commits and tags", () => {
     "gpgsig -----BEGIN PGP SIGNATURE-----\n \n iIwEABYIADQWIQ\n -----END PGP SIGNATURE-----\n" +
     "\nfirst\n\n";
 
+  it("decodes any plain commit to what re-encodes to its bytes", () => {
+    const id = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => Buffer.from(b).toString("hex"));
+    const ident = fc.tuple(fc.string({ maxLength: 12 }).filter((x) => !/[<>\n]/.test(x)), fc.integer({ min: 0, max: 2 ** 33 })).map(([n, t]) => `${n} <${n}@x> ${t} +0100`);
+    const message = fc.oneof(fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }).map((b) => decodeText(b)));
+    fc.assert(
+      fc.property(id, fc.array(id, { maxLength: 3 }), ident, ident, message, (tree, parents, author, committer, msg) => {
+        const raw = enc.encode(`tree ${tree}\n${parents.map((p) => `parent ${p}\n`).join("")}author ${author}\ncommitter ${committer}\n\n`);
+        const bytes = new Uint8Array([...raw, ...encodeText(msg)]);
+        const c = decodeCommit(bytes, sha1, "c");
+        expect(c).toEqual({ tree, parents, author, committer, extraHeaders: [], message: msg });
+        expect(Buffer.from(encodeCommit(c)).equals(Buffer.from(bytes))).toBe(true);
+      }),
+      { seed: 11, numRuns: 300 },
+    );
+  });
+
   it("round-trips extra and multi-line headers exactly", () => {
     const c = decodeCommit(enc.encode(signed), sha1, "c");
     expect(c.parents).toEqual(["043580b2cfbf5601554ba98a13b1a573dd6409a5"]);
