@@ -74,7 +74,7 @@ export class FS {
       if (!entry) throw new FileNotFoundError(`no such file or directory: ${path}`);
       if (i === segments.length - 1) return { kind: "entry", entry };
       if (entry.mode !== MODE.tree) throw new NotADirectoryError(`not a directory: ${segments.slice(0, i + 1).join("/")} (in ${path})`);
-      tree = await this.#repo.getTree(entry.id);
+      tree = this.#repo.cachedTree(entry.id) ?? (await this.#repo.getTree(entry.id));
     }
     throw new Error("unreachable");
   }

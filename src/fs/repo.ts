@@ -74,6 +74,11 @@ export class Repo {
     return `${this.options.author} <${this.options.email}> ${Math.floor(now.getTime() / 1000)} ${formatTz(-now.getTimezoneOffset())}`;
   }
 
+  /** The tree if it is decoded already (no waiting), else `undefined`. */
+  cachedTree(id: string): TreeView | undefined {
+    return this.#trees.get(id);
+  }
+
   async getTree(id: string): Promise<TreeView> {
     let tree = this.#trees.get(id);
     if (!tree) {

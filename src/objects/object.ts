@@ -26,13 +26,18 @@ export function encodeHeader(type: ObjectType, size: number): Uint8Array {
   return out;
 }
 
-/** The id of an object: the hash of its canonical form. */
-export function hashObject(algo: HashAlgorithm, type: ObjectType, data: Uint8Array): string {
-  return digestHex(algo.create().update(encodeHeader(type, data.length)).update(data));
-}
-
 /** Longest header git can produce: "commit " + 20 digits + NUL. */
 export const MAX_HEADER = 32;
+
+// The header hashed before each object: written into one buffer (hashers copy what they are given).
+const HEADER = new Uint8Array(MAX_HEADER);
+
+/** The id of an object: the hash of its canonical form. */
+export function hashObject(algo: HashAlgorithm, type: ObjectType, data: Uint8Array): string {
+  const s = `${type} ${data.length}\0`;
+  for (let i = 0; i < s.length; i++) HEADER[i] = s.charCodeAt(i);
+  return digestHex(algo.create().update(HEADER.subarray(0, s.length)).update(data));
+}
 
 /**
  * Parse the canonical header at the start of `bytes` by git's rules.
