@@ -246,11 +246,13 @@ describe("merging small packs", () => {
     const dir = join(tempDir(), "damaged.git");
     const repo = await GitStore.open(dir, { create: "main", durability: "none" });
     let fs = await repo.branches.get("main");
-    for (let i = 0; i < 15; i++) fs = await fs.write(`f${i}.txt`, `content ${i} `.repeat(20));
-    const packs = packsOf(dir);
-    expect(packs.length).toBe(15);
-    // Flip a byte inside the first object's zlib data of one pack (past the 12-byte header and the entry header).
-    const victim = join(dir, "objects/pack", packs[3]!);
+    fs = await fs.write("f0.txt", "content 0 ".repeat(20));
+    // The first commit's pack: nothing below reads its objects again.
+    const [first] = packsOf(dir);
+    for (let i = 1; i < 15; i++) fs = await fs.write(`f${i}.txt`, `content ${i} `.repeat(20));
+    expect(packsOf(dir).length).toBe(15);
+    // Flip a byte inside the first object's zlib data (past the 12-byte pack header and the entry header).
+    const victim = join(dir, "objects/pack", first!);
     const bytes = readFileSync(victim);
     bytes[12 + 6]! ^= 0x55;
     writeFileSync(victim, bytes);
