@@ -281,9 +281,15 @@ describe("small packs across processes", () => {
       const fs = await repo.branches.get(name);
       for (let i = 0; i < 60; i++) expect(await fs.readText(`${name}/f${i}.txt`)).toBe(`${name} ${i}\n`);
     }
-    // Each writer merges the small packs it knows of; the next handle sees them all.
+    // Each writer merges the small packs it knows of; the next handle sees them all
+    // and leaves fewer than 16 in each tier (under 64 objects, under 1,024).
     await (await repo.branches.get("main")).write("final.txt", "x");
-    expect(packsOf(dir).length).toBeLessThan(25);
+    const odb = repo._repo.odb;
+    await odb.rescan();
+    const tier = (lo: number, hi: number): number => odb.packs.filter((p) => p.index.count >= lo && p.index.count < hi).length;
+    expect(tier(0, 64)).toBeLessThan(16);
+    expect(tier(64, 1024)).toBeLessThan(16);
+    expect(packsOf(dir).length).toBe(odb.packs.length);
     expect(fsck(dir)).toEqual([]);
   });
 });
