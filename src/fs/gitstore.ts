@@ -174,7 +174,7 @@ export class GitStore implements AsyncDisposable {
   /** Release file handles and caches. Snapshots of a closed handle must not be used. */
   async close(): Promise<void> {
     if (this.#repo.closed) return;
-    this.#repo.closed = true;
+    this.#repo.close();
     await this.#repo.storage.close?.();
   }
 

@@ -143,6 +143,14 @@ export class Repo {
     }
   }
 
+  /** Drop the caches (decoded trees and commits, and the object database's). */
+  close(): void {
+    this.closed = true;
+    this.#trees.clear();
+    this.#commits.clear();
+    this.odb.close();
+  }
+
   /** Flush written objects when durability asks for it (before a ref moves). */
   async flushObjects(): Promise<void> {
     if (this.options.durability === "full") await this.odb.flush();

@@ -248,6 +248,13 @@ export class ObjectDatabase implements ObjectWriter {
     if (paths.length > 0 && this.storage.sync) await this.storage.sync(paths);
   }
 
+  /** Drop every cache and forget the packs (reopened on the next read). */
+  close(): void {
+    for (const cache of [this.#deltaCache, this.#pages, this.#blobs, this.#known]) cache.clear();
+    this.#packs = [];
+    this.#scanned = false;
+  }
+
   /** The packs currently open. */
   get packs(): readonly PackFile[] {
     return this.#packs;
