@@ -170,6 +170,9 @@ export class TreeView {
     return decodeText(this.data.subarray(this.#nameStart(i), this.#nameEnd(i)));
   }
 
+  #finds = 0;
+  #index: Map<string, TreeEntry> | undefined;
+
   // Entries handed out so far: a path is looked up again and again (once per read under it).
   #made: (TreeEntry | undefined)[] | undefined;
 
@@ -198,6 +201,13 @@ export class TreeView {
 
   /** The entry called `name`, file or directory. */
   find(name: string): TreeEntry | undefined {
+    // A tree searched again and again (reading every file of a directory) gets a
+    // name index; one searched once or twice (walking history) is searched in place.
+    if (this.#index) return this.#index.get(name);
+    if (++this.#finds > INDEX_AFTER) {
+      this.#index = new Map(this.entries().map((e) => [e.name, e]));
+      return this.#index.get(name);
+    }
     // No entry can hold these, and git's order would compare them equal to the implied end of a name.
     if (name.includes("/") || name.includes("\0")) return undefined;
     let key: Uint8Array = ASCII_KEY;
@@ -226,6 +236,9 @@ export class TreeView {
     return -1;
   }
 }
+
+/** Lookups a tree serves by binary search before it builds a name index. */
+const INDEX_AFTER = 8;
 
 // Lookups of short ASCII names (nearly all) are encoded into one shared buffer.
 const ASCII_KEY = new Uint8Array(256);

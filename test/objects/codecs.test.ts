@@ -80,6 +80,13 @@ describe("tree views", () => {
           expect(found && { mode: found.mode, name: found.name, id: found.id }).toEqual(e);
         }
         for (const p of probes) if (!es.some((e) => e.name === p)) expect(view.find(p)).toBeUndefined();
+        // Searched often enough, the view answers from a name index: the same answers.
+        for (let k = 0; k < 9; k++) view.find("");
+        for (const e of es) {
+          const found = view.find(e.name);
+          expect(found && { mode: found.mode, name: found.name, id: found.id }).toEqual(e);
+        }
+        for (const p of probes) if (!es.some((e) => e.name === p)) expect(view.find(p)).toBeUndefined();
         decoded.forEach((d, i) => {
           expect(view.name(i)).toBe(d.name);
           expect(view.isTree(i)).toBe(d.mode === MODE.tree);
