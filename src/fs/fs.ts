@@ -64,11 +64,15 @@ export class FS {
 
   #root: TreeView | undefined;
 
+  /** The root tree: a snapshot never changes, so once read it is kept with it. */
+  async #rootTree(): Promise<TreeView> {
+    return (this.#root ??= await this.#repo.getTree(this.#commit.tree));
+  }
+
   /** Walk `segments` from the root; throws the API's errors for missing paths and files in the way. */
   async #locate(segments: readonly string[], path: string): Promise<Located> {
     if (segments.length === 0) return { kind: "root" };
-    // A snapshot never changes: its root tree, once read, is kept with it.
-    let tree = (this.#root ??= await this.#repo.getTree(this.#commit.tree));
+    let tree = this.#root ?? (await this.#rootTree());
     for (let i = 0; i < segments.length; i++) {
       const entry = tree.find(segments[i]!);
       if (!entry) throw new FileNotFoundError(`no such file or directory: ${path}`);
@@ -82,7 +86,7 @@ export class FS {
   async #treeAt(path: string | undefined): Promise<TreeView> {
     const segments = splitDirPath(path);
     const loc = await this.#locate(segments, path ?? "");
-    if (loc.kind === "root") return this.#repo.getTree(this.#commit.tree);
+    if (loc.kind === "root") return this.#rootTree();
     if (loc.entry.mode !== MODE.tree) throw new NotADirectoryError(`not a directory: ${path}`);
     return this.#repo.getTree(loc.entry.id);
   }
@@ -270,7 +274,7 @@ export class FS {
         }
       }
     };
-    await visit("", await this.#repo.getTree(this.#commit.tree), 0);
+    await visit("", await this.#rootTree(), 0);
     await exporter.dump(dir, items);
   }
 }

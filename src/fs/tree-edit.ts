@@ -11,7 +11,8 @@ interface Leaf {
   readonly id: string;
 }
 
-type Child = Leaf | MutableTree;
+// A leaf is kept as a tree entry: one read from the base tree is written back from its bytes.
+type Child = TreeEntry | MutableTree;
 
 export class MutableTree {
   // `null` until first touched: the tree is then exactly `baseId`.
@@ -25,7 +26,6 @@ export class MutableTree {
   async #load(): Promise<Map<string, Child>> {
     if (!this.#children) {
       this.#children = new Map();
-      // Entries are kept as read: an unchanged one is written back from its bytes.
       if (this.baseId) for (const e of (await this.repo.getTree(this.baseId)).entries()) this.#children.set(e.name, e);
     }
     return this.#children;
@@ -71,7 +71,8 @@ export class MutableTree {
   async set(segments: readonly string[], leaf: Leaf): Promise<void> {
     let node: MutableTree = this;
     for (let i = 0; i < segments.length - 1; i++) node = (await node.#subtree(segments[i]!, true))!;
-    (await node.#load()).set(segments[segments.length - 1]!, leaf);
+    const name = segments[segments.length - 1]!;
+    (await node.#load()).set(name, { mode: leaf.mode, name, id: leaf.id });
   }
 
   /** Remove the file or directory at `segments`; `false` when nothing is there. */
@@ -98,7 +99,7 @@ export class MutableTree {
         const id = await child.write(writer);
         if (id) entries.push({ mode: MODE.tree, name, id });
       } else {
-        entries.push("name" in child && child.name === name ? (child as TreeEntry) : { mode: child.mode, name, id: child.id });
+        entries.push(child);
       }
     }
     if (entries.length === 0) return null;

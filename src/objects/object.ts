@@ -18,25 +18,28 @@ export function isObjectType(s: string): s is ObjectType {
   return TYPES.has(s);
 }
 
-/** `"<type> <size>\0"` as bytes. */
-export function encodeHeader(type: ObjectType, size: number): Uint8Array {
-  const s = `${type} ${size}\0`;
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
 /** Longest header git can produce: "commit " + 20 digits + NUL. */
 export const MAX_HEADER = 32;
+
+/** Write `"<type> <size>\0"` at the start of `out`; returns its length. */
+function writeHeader(type: ObjectType, size: number, out: Uint8Array): number {
+  const s = `${type} ${size}\0`;
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return s.length;
+}
+
+/** `"<type> <size>\0"` as bytes. */
+export function encodeHeader(type: ObjectType, size: number): Uint8Array {
+  const out = new Uint8Array(MAX_HEADER);
+  return out.subarray(0, writeHeader(type, size, out));
+}
 
 // The header hashed before each object: written into one buffer (hashers copy what they are given).
 const HEADER = new Uint8Array(MAX_HEADER);
 
 /** The id of an object: the hash of its canonical form. */
 export function hashObject(algo: HashAlgorithm, type: ObjectType, data: Uint8Array): string {
-  const s = `${type} ${data.length}\0`;
-  for (let i = 0; i < s.length; i++) HEADER[i] = s.charCodeAt(i);
-  return digestHex(algo.create().update(HEADER.subarray(0, s.length)).update(data));
+  return digestHex(algo.create().update(HEADER.subarray(0, writeHeader(type, data.length, HEADER))).update(data));
 }
 
 /**

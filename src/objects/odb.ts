@@ -95,14 +95,10 @@ export class ObjectDatabase implements ObjectWriter {
     this.#scanned = true;
   }
 
-  async #ensureScanned(): Promise<void> {
-    if (!this.#scanned) await this.rescan();
-  }
-
   /** Whether the object exists (packs as last scanned, then loose). */
   async has(id: string): Promise<boolean> {
     if (this.#known.get(id)) return true;
-    await this.#ensureScanned();
+    if (!this.#scanned) await this.rescan();
     const raw = fromHex(id);
     if (this.#packs.some((p) => p.hasRaw(raw)) || (await this.loose.has(id))) {
       this.#known.set(id, true);
@@ -166,7 +162,7 @@ export class ObjectDatabase implements ObjectWriter {
 
   /** Make a pack just published (by us) visible without a rescan or reading it back. */
   async addPack(published: { base: string; idx: Uint8Array; bytes: number }): Promise<void> {
-    await this.#ensureScanned();
+    if (!this.#scanned) await this.rescan();
     if (this.#packs.some((p) => p.path === `${published.base}.pack`)) return;
     const pack = await PackFile.open(this.storage, this.platform, published.base, this.#deltaCache, this.#pages, { idx: published.idx, size: published.bytes });
     if (pack) this.#packs.push(pack);

@@ -134,7 +134,7 @@ export class PackFile {
     if (crc !== undefined) {
       // Entries lie end to end: this one ends where the next begins. The CRC
       // then vouches for the bytes without inflating them.
-      if (offset < PACK_HEADER_SIZE || offset >= this.#limit) throw new CorruptObjectError(`${where}: entry offset ${offset} outside the pack`);
+      this.#checkOffset(offset, where);
       length = this.#entryEnd(offset) - offset;
     } else {
       const entry = await this.#entry(offset, where);
@@ -171,8 +171,8 @@ export class PackFile {
    * The entry at `offset`: its header, where its base is, and a window of
    * bytes that holds all of its zlib data. The compressed length is stored
    * nowhere; zlib never expands data by more than 5 bytes per 16 KiB block
-   * plus its framing, so the declared size bounds the window (no table of
-   * entry ends needed), and the inflater stops at the end of the stream.
+   * plus its framing, so the declared size bounds the window (reading needs
+   * no table of entry ends), and the inflater stops at the end of the stream.
    */
   async #entry(offset: number, where: Where): Promise<Entry> {
     const entry = this.#cachedEntry(offset, where);
@@ -182,9 +182,13 @@ export class PackFile {
 
   /** {@link #entry} from cached pages only, without waiting; `undefined` if bytes must be read first. */
   #cachedEntry(offset: number, where: Where): Entry | undefined {
-    if (offset < PACK_HEADER_SIZE || offset >= this.#limit) throw new CorruptObjectError(`${where}: entry offset ${offset} outside the pack`);
+    this.#checkOffset(offset, where);
     const head = this.#cachedBytes(offset, Math.min(SMALL_ENTRY, this.#limit - offset));
     return head && this.#parseEntry(head, offset, where, false);
+  }
+
+  #checkOffset(offset: number, where: Where): void {
+    if (offset < PACK_HEADER_SIZE || offset >= this.#limit) throw new CorruptObjectError(`${where}: entry offset ${offset} outside the pack`);
   }
 
   get #limit(): number {
@@ -210,9 +214,8 @@ export class PackFile {
     } else if (hdr.type === OBJ_REF_DELTA) {
       const h = this.platform.hash.size;
       if (p + h > head.length) throw new CorruptObjectError(`${where}: truncated delta base id`);
-      const baseId = toHex(head.subarray(p, p + h));
-      const i = this.index.find(baseId);
-      if (i < 0) throw new CorruptObjectError(`${where}: delta base ${baseId} is not in the pack`);
+      const i = this.index.findRaw(head.subarray(p, p + h));
+      if (i < 0) throw new CorruptObjectError(`${where}: delta base ${toHex(head.subarray(p, p + h))} is not in the pack`);
       base = this.index.offset(i);
       p += h;
     } else if (!PACK_TYPE_NAMES[hdr.type]) {
