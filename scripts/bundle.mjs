@@ -3,6 +3,10 @@
 // cost Node about 6 MB of resident memory and their resolution time; the
 // per-module files stay in dist/ next to their .d.ts.
 import * as esbuild from "esbuild";
+import { rmSync } from "node:fs";
+
+// Chunk names carry a content hash: without this, every rebuild leaves the old ones behind.
+rmSync("dist/bundle", { recursive: true, force: true });
 
 await esbuild.build({
   entryPoints: { index: "dist/index.js", node: "dist/node.js", indexeddb: "dist/storage/indexeddb.js" },
