@@ -23,6 +23,17 @@ export interface ObjectDatabaseOptions {
   readonly cacheBytes?: number;
   /** Bytes of raw pack pages kept for reuse (default 16 MiB). */
   readonly pageCacheBytes?: number;
+  /**
+   * Pack indexes up to this size (default 1 MiB) are hashed whole when
+   * opened. A larger one (about 37,000 objects and up) is checked for
+   * structure only, as git checks every index it opens, and its checksum is
+   * verified before anything relies on the index alone: a lookup that finds
+   * nothing (a damaged id would hide an object), a merge, a gc. Every object
+   * read is checked against its id anyway, so a damaged index never hands out
+   * wrong bytes. (Hashing a 3 MB index took 1.6 ms of the 25 ms a fresh
+   * process needed to read 320 files.)
+   */
+  readonly indexCheckBytes?: number;
 }
 
 /** Object-count tiers of small packs, and how many packs of one tier get merged. */
@@ -43,6 +54,7 @@ export class ObjectDatabase implements ObjectWriter {
   #scanned = false;
   readonly #deltaCache: Lru<number, GitObject>;
   readonly #pages: Lru<number, Uint8Array>;
+  readonly #indexCheckBytes: number;
   // Loose files written since the last flush, for the durability barrier.
   #unflushed: string[] = [];
   /**
@@ -72,6 +84,7 @@ export class ObjectDatabase implements ObjectWriter {
     this.loose = new LooseStore(storage, platform);
     this.#deltaCache = new Lru(options.cacheBytes ?? 32 * 1024 * 1024);
     this.#pages = new Lru(options.pageCacheBytes ?? 16 * 1024 * 1024);
+    this.#indexCheckBytes = options.indexCheckBytes ?? 1024 * 1024;
     this.emptyTree = hashObject(platform.hash, "tree", new Uint8Array(0));
   }
 
@@ -88,7 +101,7 @@ export class ObjectDatabase implements ObjectWriter {
     const have = new Set(kept.map((p) => p.path.slice(0, -5)));
     for (const base of [...bases].sort()) {
       if (have.has(base)) continue;
-      const pack = await PackFile.open(this.storage, this.platform, base, this.#deltaCache, this.#pages);
+      const pack = await PackFile.open(this.storage, this.platform, base, this.#deltaCache, this.#pages, { checkIndexUpTo: this.#indexCheckBytes });
       if (pack) kept.push(pack);
     }
     this.#packs = kept;
@@ -123,6 +136,8 @@ export class ObjectDatabase implements ObjectWriter {
     if (!obj) {
       await this.rescan();
       obj = await this.#findOnce(id);
+      // Before calling it absent: a damaged index may be hiding it.
+      if (!obj) for (const p of this.#packs) p.verifyIndex();
     }
     if (obj && this.verifyReads) {
       const actual = this.hash(obj.type, obj.data);
@@ -164,7 +179,7 @@ export class ObjectDatabase implements ObjectWriter {
   async addPack(published: { base: string; idx: Uint8Array; bytes: number }): Promise<void> {
     if (!this.#scanned) await this.rescan();
     if (this.#packs.some((p) => p.path === `${published.base}.pack`)) return;
-    const pack = await PackFile.open(this.storage, this.platform, published.base, this.#deltaCache, this.#pages, { idx: published.idx, size: published.bytes });
+    const pack = await PackFile.open(this.storage, this.platform, published.base, this.#deltaCache, this.#pages, { written: { idx: published.idx, size: published.bytes } });
     if (pack) this.#packs.push(pack);
   }
 

@@ -55,15 +55,18 @@ export class PackFile {
   /**
    * Open `<base>.idx` + `<base>.pack`; `undefined` when either vanished
    * meanwhile. A pack we just wrote passes its index and size instead of
-   * having them read back.
+   * having them read back. An index of up to `checkIndexUpTo` bytes has its
+   * checksum verified now, a larger one by {@link verifyIndex}.
    */
-  static async open(storage: Storage, platform: Platform, base: string, cache: Lru<number, GitObject>, pages: Lru<number, Uint8Array>, written?: { idx: Uint8Array; size: number }): Promise<PackFile | undefined> {
-    if (written) return new PackFile(storage, platform, `${base}.pack`, PackIndex.decode(written.idx, platform.hash, `${base}.idx`), written.size, cache, pages);
+  static async open(storage: Storage, platform: Platform, base: string, cache: Lru<number, GitObject>, pages: Lru<number, Uint8Array>, how: { written: { idx: Uint8Array; size: number } } | { checkIndexUpTo: number }): Promise<PackFile | undefined> {
+    const written = "written" in how ? how.written : undefined;
+    // An index we just wrote needs no checking.
+    if (written) return new PackFile(storage, platform, `${base}.pack`, PackIndex.decode(written.idx, platform.hash, `${base}.idx`, false), written.size, cache, pages);
     const idxBytes = await storage.read(`${base}.idx`);
     const packStat = await storage.stat(`${base}.pack`);
     if (!idxBytes || !packStat) return undefined;
     const h = platform.hash.size;
-    const index = PackIndex.decode(idxBytes, platform.hash, `${base}.idx`);
+    const index = PackIndex.decode(idxBytes, platform.hash, `${base}.idx`, "checkIndexUpTo" in how && idxBytes.length <= how.checkIndexUpTo);
     const path = `${base}.pack`;
     if (packStat.size < PACK_HEADER_SIZE + h) throw new CorruptObjectError(`${path}: pack file too short`);
     const head = await storage.readRange(path, 0, PACK_HEADER_SIZE);
@@ -72,6 +75,11 @@ export class PackFile {
     const trailer = toHex(await storage.readRange(path, packStat.size - h, h));
     if (trailer !== index.packChecksum) throw new CorruptObjectError(`${path}: pack checksum does not match its index`);
     return new PackFile(storage, platform, path, index, packStat.size, cache, pages);
+  }
+
+  /** Throws `CorruptObjectError` unless the index's checksum matches (hashed once). */
+  verifyIndex(): void {
+    this.index.verify(this.platform.hash, `${this.path.slice(0, -".pack".length)}.idx`);
   }
 
   // Cache keys: a number per (pack, offset); the shared caches hold every pack's entries.

@@ -60,14 +60,27 @@ export class PackIndex {
     this.packChecksum = toHex(bytes.subarray(bytes.length - 2 * h, bytes.length - h));
   }
 
-  /** Parse and check the structure (and the index's own checksum). */
-  static decode(bytes: Uint8Array, algo: HashAlgorithm, where: string): PackIndex {
+  /**
+   * Parse and check the structure: header, fan-out order, size. The index's
+   * own checksum is checked by {@link verify}, here only when `verify` is set.
+   */
+  static decode(bytes: Uint8Array, algo: HashAlgorithm, where: string, verify = true): PackIndex {
     const idx = new PackIndex(bytes, algo, where);
+    if (verify) idx.verify(algo, where);
+    return idx;
+  }
+
+  #verified = false;
+
+  /** Throws `CorruptObjectError` unless the index's trailing checksum matches its bytes (checked once). */
+  verify(algo: HashAlgorithm, where: string): void {
+    if (this.#verified) return;
+    const bytes = this.#bytes;
     const h = algo.size;
     const sum = algo.create().update(bytes.subarray(0, bytes.length - h)).digest();
     const stored = bytes.subarray(bytes.length - h);
     for (let i = 0; i < h; i++) if (sum[i] !== stored[i]) throw new CorruptObjectError(`${where}: pack index checksum mismatch`);
-    return idx;
+    this.#verified = true;
   }
 
   #idAt(i: number): number {

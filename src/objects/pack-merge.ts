@@ -9,6 +9,8 @@ import { PackWriter, type PublishedPack } from "./pack-writer.js";
  * inflating them; deltas (written by other tools) are resolved.
  */
 export async function mergePacks(odb: ObjectDatabase, group: readonly PackFile[], options: { sync: boolean }): Promise<PublishedPack> {
+  // The new index is built from these ones: they must be sound.
+  for (const p of group) p.verifyIndex();
   const entries = new Map<string, [PackFile, number]>();
   for (const p of group) for (let i = 0; i < p.index.count; i++) entries.set(p.index.id(i), [p, i]);
   const writer = new PackWriter(odb.storage, odb.platform, entries.size, 1);

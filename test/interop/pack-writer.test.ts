@@ -3,7 +3,9 @@ import { execFileSync, spawn } from "node:child_process";
 import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { GitStore } from "../../src/node.js";
+import { GitStore, NodeStorage, nodePlatform } from "../../src/node.js";
+import { ObjectDatabase } from "../../src/objects/odb.js";
+import { PackWriter } from "../../src/objects/pack-writer.js";
 import { cleanupTemp, fsck, git, GIT_ENV, tempDir } from "../helpers/git.js";
 import { allObjects, makeGitRepo, rng } from "../helpers/make-repo.js";
 
@@ -263,6 +265,27 @@ describe("merging small packs", () => {
     expect(packsOf(dir).length).toBe(16);
     expect(await fs.readText("last.txt")).toBe("the sixteenth pack");
     expect(await fs.readText("f14.txt")).toBe("content 14 ".repeat(20));
+  });
+
+  it("an index not hashed at open is verified before a merge builds on it", async () => {
+    const dir = join(tempDir(), "damaged-idx.git");
+    const repo = await GitStore.open(dir, { create: "main", durability: "none" });
+    let fs = await repo.branches.get("main");
+    for (let i = 0; i < 15; i++) fs = await fs.write(`f${i}.txt`, `content ${i}`);
+    await repo.close();
+    const victim = join(dir, "objects/pack", packsOf(dir)[0]!.replace(/\.pack$/, ".idx"));
+    const bytes = readFileSync(victim);
+    bytes[bytes.length - 1]! ^= 1;
+    writeFileSync(victim, bytes);
+    const odb = new ObjectDatabase(new NodeStorage(dir), nodePlatform, { indexCheckBytes: 0 });
+    await odb.rescan();
+    // A sixteenth small pack, as the next commit would add.
+    const writer = new PackWriter(odb.storage, nodePlatform, 1, 1);
+    await writer.add("blob", new TextEncoder().encode("sixteenth"));
+    await odb.addPack(await writer.finish({ sync: false }));
+    expect(odb.packs.length).toBe(16);
+    await expect(odb.consolidate({ sync: false })).rejects.toThrow(/\.idx: pack index checksum mismatch/);
+    expect(packsOf(dir).length).toBe(16);
   });
 });
 

@@ -96,6 +96,51 @@ describe.each([
     await expectCorrupt(await packed([{ id: baseId, type: 3, body }], (_, i) => (i[100]! ^= 1)), baseId, /\.idx/);
   });
 
+  describe("an index too large to hash at open (checked for structure, hashed when relied on)", () => {
+    const other = enc.encode("another blob, also long enough to matter");
+    const otherId = hashObject(sha1, "blob", other);
+    const lazy = async (mutate: (i: Uint8Array, pos: (id: string) => number) => void): Promise<ObjectDatabase> => {
+      const { pack, idx, name } = buildPack([
+        { id: baseId, type: 3, body },
+        { id: otherId, type: 3, body: other },
+      ]);
+      // v2 layout: 8-byte header, 1 KiB fan-out, then the sorted ids.
+      const sorted = [baseId, otherId].sort();
+      mutate(idx, (id) => 8 + 1024 + 20 * sorted.indexOf(id));
+      const s = new MemoryStorage();
+      await s.write(`objects/pack/${name}.pack`, pack);
+      await s.write(`objects/pack/${name}.idx`, idx);
+      return new ObjectDatabase(s, platform, { indexCheckBytes: 0 });
+    };
+
+    it("an intact object still reads, checked against its id", async () => {
+      const odb = await lazy((i) => (i[i.length - 1]! ^= 1));
+      expect(new TextDecoder().decode((await odb.read(baseId)).data)).toBe("some base content that is long enough");
+    });
+
+    it("an object hidden by a damaged id is reported as damage, not as missing", async () => {
+      const odb = await lazy((i, pos) => (i[pos(otherId) + 19]! ^= 1));
+      await expectCorrupt(odb, otherId, /\.idx: pack index checksum mismatch/);
+      const err = await odb.find(blobId("never stored")).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CorruptObjectError);
+    });
+
+    it("a damaged offset never yields wrong bytes", async () => {
+      const odb = await lazy((i) => {
+        // Point both ids at the first entry: one of them now names the other's bytes.
+        const offsets = 8 + 1024 + 2 * 20 + 2 * 4;
+        i.set(i.subarray(offsets, offsets + 4), offsets + 4);
+      });
+      const results = await Promise.all([baseId, otherId].map((id) => odb.read(id).then(() => "ok", (e: unknown) => e)));
+      expect(results.filter((r) => r instanceof CorruptObjectError)).toHaveLength(1);
+    });
+
+    it("an intact lazily checked index passes", async () => {
+      const odb = await lazy(() => undefined);
+      expect(await odb.find(blobId("never stored"))).toBeUndefined();
+    });
+  });
+
   it("a pack entry whose content was damaged", async () => {
     await expectCorrupt(await packed([{ id: baseId, type: 3, body, size: body.length + 3 }]), baseId, /header says/);
   });
