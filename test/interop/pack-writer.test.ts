@@ -117,6 +117,26 @@ describe("gc", () => {
     await reader.close();
   });
 
+  it("a large pack index (not hashed at open) still serves reads when its checksum is damaged, but stops gc before anything is removed", async () => {
+    const dir = join(tempDir(), "bigidx.git");
+    execFileSync("git", ["init", "-q", "--bare", dir], { env: GIT_ENV });
+    // 40,000 blobs make an index of 1.1 MB, over the 1 MiB hashed at open.
+    const blobs = Array.from({ length: 40_000 }, (_, i) => `blob\ndata ${String(i).length}\n${i}\n`).join("");
+    const commit = "commit refs/heads/main\ncommitter t <t@t> 1700000000 +0000\ndata 2\nc\nM 100644 inline one.txt\ndata 3\none\n";
+    git(dir, ["fast-import", "--quiet"], blobs + commit);
+    const [pack] = packsOf(dir);
+    const idx = join(dir, "objects/pack", pack!.replace(/\.pack$/, ".idx"));
+    const bytes = readFileSync(idx);
+    expect(bytes.length).toBeGreaterThan(1024 * 1024);
+    bytes[bytes.length - 1]! ^= 1;
+    writeFileSync(idx, bytes);
+    const repo = await GitStore.open(dir);
+    expect(await (await repo.branches.get("main")).readText("one.txt")).toBe("one");
+    await expect(repo.gc()).rejects.toThrow(/\.idx: pack index checksum mismatch/);
+    expect(packsOf(dir)).toEqual([pack]);
+    expect(readFileSync(idx).equals(bytes)).toBe(true);
+  });
+
   it("respects .keep packs", async () => {
     const dir = join(tempDir(), "keep.git");
     const { repo } = await history(dir);
