@@ -5,7 +5,6 @@
 import { CorruptObjectError } from "../errors.js";
 import type { Storage } from "../storage/storage.js";
 import { toHex } from "./hash.js";
-import { crc32 } from "./crc32.js";
 import { applyDelta } from "./delta.js";
 import type { Lru } from "./lru.js";
 import type { GitObject } from "./object.js";
@@ -150,7 +149,7 @@ export class PackFile {
       length = entry.dataStart - offset + (this.#inflateNow(entry, where) ?? (await this.#inflateMore(entry, where))).consumed;
     }
     const raw = await this.#bytes(offset, length);
-    if (crc !== undefined && crc32(raw) !== crc) throw new CorruptObjectError(`${where}: CRC mismatch`);
+    if (crc !== undefined && this.platform.crc32(raw) !== crc) throw new CorruptObjectError(`${where}: CRC mismatch`);
     const type = decodeEntryHeader(raw, 0, where).type;
     return type === OBJ_OFS_DELTA || type === OBJ_REF_DELTA ? undefined : raw;
   }

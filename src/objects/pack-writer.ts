@@ -5,7 +5,6 @@
  * index renamed last, since the `.idx` appearing is what publishes a pack.
  */
 import type { Storage } from "../storage/storage.js";
-import { crc32 } from "./crc32.js";
 import { toHex, type Hasher } from "./hash.js";
 import { hashObject, type ObjectType } from "./object.js";
 import { encodePackIndex, type PackIndexEntry } from "./pack-index.js";
@@ -101,7 +100,7 @@ export class PackWriter {
   async #push(id: string, head: Uint8Array, body: Uint8Array): Promise<void> {
     if (this.#closed) throw new Error("pack writer already finished");
     if (this.count !== undefined && this.#entries.length >= this.count) throw new Error(`pack declared ${this.count} objects`);
-    this.#entries.push({ id, offset: this.#offset, crc: crc32(body, crc32(head)) });
+    this.#entries.push({ id, offset: this.#offset, crc: this.platform.crc32(body, this.platform.crc32(head)) });
     this.#offsets.set(id, this.#offset);
     this.#offset += head.length + body.length;
     this.#chunks.push(head, body);

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pakoZlib, ZlibError } from "../../src/objects/zlib.js";
-import { nodeZlib } from "../../src/node/platform.js";
+import { nodePlatform, nodeZlib } from "../../src/node/platform.js";
+import { portablePlatform } from "../../src/objects/platform.js";
 
 const impls = [
   ["pako", pakoZlib],
@@ -71,4 +72,19 @@ describe("zlib", () => {
       });
     });
   }
+});
+
+describe("crc32", () => {
+  it("the portable and the Node platform agree, whole and continued", () => {
+    expect(portablePlatform.crc32(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 5000 }), fc.uint8Array({ maxLength: 300 }), (a, b) => {
+        const whole = portablePlatform.crc32(Uint8Array.from([...a, ...b]));
+        expect(nodePlatform.crc32(Uint8Array.from([...a, ...b]))).toBe(whole);
+        expect(nodePlatform.crc32(b, nodePlatform.crc32(a))).toBe(whole);
+        expect(portablePlatform.crc32(b, portablePlatform.crc32(a))).toBe(whole);
+      }),
+      { seed: 11, numRuns: 200 },
+    );
+  });
 });
