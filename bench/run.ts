@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import type { Result, Task } from "./worker.js";
-import { esGitAvailable } from "./workloads.js";
+import { esGitAvailable, pygit2Available } from "./workloads.js";
 
 const full = process.argv.includes("--full");
 const tiny = process.argv.includes("--tiny"); // for the test suite: proves the harness runs
@@ -21,6 +21,11 @@ const ROOT = join(import.meta.dirname, "../..");
 if (!tiny && !esGitAvailable()) spawnSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", "es-git@0.6.0"], { cwd: ROOT, stdio: "ignore" });
 const es = esGitAvailable();
 if (!es) console.log("note: libgit2 (es-git@0.6.0) does not load here; its rows are skipped");
+// libgit2 through pygit2 (Debian's python3-pygit2) for the commit rows: es-git
+// 0.6.0 cannot write a blob from memory.
+if (!tiny && !pygit2Available()) spawnSync("apt-get", ["install", "-y", "-qq", "python3-pygit2"], { stdio: "ignore" });
+const py = !tiny && pygit2Available();
+if (!tiny && !py) console.log("note: libgit2 (python3-pygit2) is not available here; its commit rows are skipped");
 
 interface Row {
   label: string;
@@ -39,6 +44,7 @@ const W1 = (label: string, existing: number, n: number, extra: { name: string; t
   tasks: [
     { name: "gitstore (durability none)", task: { workload: "w1", system: "gitstore", n, existing, durability: "none" }, ours: true },
     { name: "isomorphic-git", task: { workload: "w1", system: "isomorphic-git", n, existing } },
+    ...(py ? [{ name: "libgit2 (pygit2)", task: { workload: "w1", system: "pygit2", n, existing } as Task }] : []),
     ...extra,
   ],
 });
@@ -48,6 +54,7 @@ rows.push(
     { name: "gitstore none, /dev/shm", task: { workload: "w1", system: "gitstore", n: n1, durability: "none", where: "shm" } },
     { name: "gitstore full, /dev/shm", task: { workload: "w1", system: "gitstore", n: n1, durability: "full", where: "shm" } },
     { name: "isomorphic-git, /dev/shm", task: { workload: "w1", system: "isomorphic-git", n: n1, where: "shm" } },
+    ...(py ? [{ name: "libgit2 (pygit2), /dev/shm", task: { workload: "w1", system: "pygit2", n: n1, where: "shm" } as Task }] : []),
   ]),
 );
 if (!tiny) rows.push(W1(`W1 ${full ? 200 : 100} commits into 10,000 files`, 10_000, full ? 200 : 100));

@@ -67,7 +67,7 @@ async function run(task: Task): Promise<Result> {
         const before = diskUsage(repo).files;
         const m = await w1(task.system, repo, task.n!, { durability: task.durability ?? "none", prefix: "d", start: 0 });
         const after = diskUsage(repo).files;
-        return { ...m, rssMB: rss(), filesPerCommit: (after - before) / task.n! };
+        return { ...m, rssMB: m.rssMB ?? rss(), filesPerCommit: (after - before) / task.n! };
       }
       case "w2": {
         const repo = copyRepo(emptyTemplate(), join(scratch, "r.git"));

@@ -13,7 +13,7 @@ import type { FS, GitStore, NodeStorage, Storage, WriteOptions } from "../src/no
 import { GIT_ENV } from "../test/helpers/git.js";
 import { kib } from "./fixtures.js";
 
-export type System = "gitstore" | "isomorphic-git" | "git" | "es-git";
+export type System = "gitstore" | "isomorphic-git" | "git" | "es-git" | "pygit2";
 
 // A measured process loads only the library under test (before the clock
 // starts), so that its peak RSS is that library's and not also the others'.
@@ -32,6 +32,8 @@ export type Configure = (store: GitStore) => void;
 
 export interface Measured {
   ms: number;
+  /** Peak RSS of the process that did the work, when that was not this one (pygit2). */
+  rssMB?: number;
   /** What the work produced (a tree id) or read (a digest), compared across systems. */
   check: string;
   extra?: Record<string, number>;
@@ -102,6 +104,17 @@ export async function w1(system: System, repo: string, n: number, opts: { durabi
       await git.writeRef({ fs, gitdir, ref: "refs/heads/main", value: head, force: true });
     }
     return { ms: now() - t0, check: rootTree };
+  }
+  if (system === "pygit2") {
+    // The payloads are made here, so that libgit2 commits the same bytes.
+    const payloads = join(repo, "..", "payloads.bin");
+    const all = new Uint8Array(n * 1024);
+    for (let k = 0; k < n; k++) all.set(kib(opts.start + k), k * 1024);
+    nodeFs.writeFileSync(payloads, all);
+    const r = spawnSync(PYGIT2_PYTHON, [join(import.meta.dirname, "../../bench/pygit2-w1.py"), repo, payloads, String(n), String(opts.start)], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`pygit2 failed: ${r.stderr}`);
+    const out = JSON.parse(r.stdout) as { ms: number; check: string; rssMB: number };
+    return { ms: out.ms, check: out.check, rssMB: out.rssMB };
   }
   throw new Error(`w1 has no ${system} form`);
 }
@@ -384,6 +397,13 @@ export async function loadEsGit(): Promise<EsGit> {
 }
 
 /** Whether es-git loads here (it is a native binding). */
+/** Debian's python3-pygit2 (libgit2 1.5) is installed for the system Python. */
+const PYGIT2_PYTHON = "/usr/bin/python3";
+
+export function pygit2Available(): boolean {
+  return spawnSync(PYGIT2_PYTHON, ["-c", "import pygit2"]).status === 0;
+}
+
 export function esGitAvailable(): boolean {
   const r = spawnSync("node", ["-e", "import('es-git').then(()=>process.exit(0),()=>process.exit(1))"]);
   return r.status === 0;
