@@ -1,6 +1,7 @@
 /** `FS`: an immutable snapshot of one commit. */
 import { CorruptObjectError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError, RefConflictError, StaleSnapshotError, ValueError } from "../errors.js";
 import type { Commit } from "../objects/commit.js";
+import { isCached } from "../objects/object.js";
 import { MODE, entryKind, type TreeEntry, type TreeView } from "../objects/tree.js";
 import { HEADS } from "../refs/names.js";
 import { ReadableFile, WritableFile } from "./files.js";
@@ -96,8 +97,9 @@ export class FS {
     const loc = await this.#locate(splitPath(path), path);
     if (loc.kind === "root" || loc.entry.mode === MODE.tree) throw new IsADirectoryError(`is a directory: ${path}`);
     if (loc.entry.mode === MODE.gitlink) throw new IsADirectoryError(`is a submodule: ${path}`);
-    // A copy: the object cache must never be changed through what we hand out.
-    return (await this.#repo.odb.read(loc.entry.id, "blob")).data.slice();
+    const { data } = await this.#repo.odb.read(loc.entry.id, "blob");
+    // A cache's bytes are copied: they must never be changed through what we hand out.
+    return isCached(data) ? data.slice() : data;
   }
 
   /** `read` decoded as UTF-8. */

@@ -53,6 +53,7 @@ export class LooseStore {
   async find(id: string): Promise<GitObject | undefined> {
     const path = loosePath(id);
     const bytes = await this.storage.read(path);
+    await this.platform.zlib.load?.();
     return bytes && decodeLoose(this.platform.zlib, bytes, `object ${id} (${path})`);
   }
 

@@ -12,6 +12,23 @@ export interface GitObject {
   readonly data: Uint8Array;
 }
 
+// Payloads that a cache holds: whoever hands one out to a caller must copy it.
+const cachedPayloads = new WeakSet<Uint8Array>();
+
+/** Record that a cache keeps `data` (see {@link isCached}). */
+export function markCached(data: Uint8Array): void {
+  cachedPayloads.add(data);
+}
+
+/**
+ * Whether a cache keeps `data`: a payload read fresh from storage and kept
+ * nowhere can be handed to a caller as it is, one a cache keeps must be
+ * copied (a caller changing it would change what later reads return).
+ */
+export function isCached(data: Uint8Array): boolean {
+  return cachedPayloads.has(data);
+}
+
 const TYPES: ReadonlySet<string> = new Set(["blob", "tree", "commit", "tag"]);
 
 export function isObjectType(s: string): s is ObjectType {

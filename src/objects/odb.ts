@@ -8,7 +8,7 @@ import type { Storage } from "../storage/storage.js";
 import { fromHex, isId } from "./hash.js";
 import { LooseStore } from "./loose.js";
 import { Lru } from "./lru.js";
-import { hashObject, type GitObject, type ObjectType } from "./object.js";
+import { hashObject, markCached, type GitObject, type ObjectType } from "./object.js";
 import { PackFile } from "./pack-file.js";
 import type { Platform } from "./platform.js";
 
@@ -68,6 +68,12 @@ export class ObjectDatabase implements ObjectWriter {
    * decoded one layer up.)
    */
   readonly #blobs = new Lru<string, GitObject>(BLOB_CACHE_BYTES);
+  /**
+   * Blobs read once, by id. A blob is cached on its second read: reading every
+   * file of a snapshot reads each once, and caching them would only hold their
+   * memory (and cost a copy each: see `isCached`).
+   */
+  readonly #readOnce = new Lru<string, true>(16_384);
   // Ids known to exist, so repeated writes of the same content cost nothing.
   readonly #known = new Lru<string, true>(100_000);
 
@@ -143,7 +149,14 @@ export class ObjectDatabase implements ObjectWriter {
       const actual = this.hash(obj.type, obj.data);
       if (actual !== id) throw new CorruptObjectError(`object ${id} is damaged: its content hashes to ${actual}`);
     }
-    if (obj?.type === "blob" && obj.data.length <= BLOB_CACHE_MAX) this.#blobs.set(id, obj, obj.data.length + 64);
+    if (obj?.type === "blob" && obj.data.length <= BLOB_CACHE_MAX) {
+      if (this.#readOnce.get(id)) {
+        this.#blobs.set(id, obj, obj.data.length + 64);
+        markCached(obj.data);
+      } else {
+        this.#readOnce.set(id, true);
+      }
+    }
     return obj;
   }
 
@@ -261,7 +274,7 @@ export class ObjectDatabase implements ObjectWriter {
 
   /** Drop every cache and forget the packs (reopened on the next read). */
   close(): void {
-    for (const cache of [this.#deltaCache, this.#pages, this.#blobs, this.#known]) cache.clear();
+    for (const cache of [this.#deltaCache, this.#pages, this.#blobs, this.#readOnce, this.#known]) cache.clear();
     this.#packs = [];
     this.#scanned = false;
   }

@@ -7,7 +7,7 @@ import type { Storage } from "../storage/storage.js";
 import { toHex } from "./hash.js";
 import { applyDelta } from "./delta.js";
 import type { Lru } from "./lru.js";
-import type { GitObject } from "./object.js";
+import { markCached, type GitObject } from "./object.js";
 import { OBJ_OFS_DELTA, OBJ_REF_DELTA, PACK_HEADER_SIZE, PACK_TYPE_NAMES, decodeEntryHeader, decodeOfsDistance, decodePackHeader } from "./pack.js";
 import { PackIndex } from "./pack-index.js";
 import type { Platform } from "./platform.js";
@@ -144,6 +144,7 @@ export class PackFile {
       this.#checkOffset(offset, where);
       length = this.#entryEnd(offset) - offset;
     } else {
+      await this.platform.zlib.load?.();
       const entry = await this.#entry(offset, where);
       if (entry.base !== undefined) return undefined;
       length = entry.dataStart - offset + (this.#inflateNow(entry, where) ?? (await this.#inflateMore(entry, where))).consumed;
@@ -243,6 +244,8 @@ export class PackFile {
 
   /** The object at `offset` (named `id` for errors). Not hash-checked here. */
   async readAt(offset: number, id: string): Promise<GitObject> {
+    const loading = this.platform.zlib.load?.();
+    if (loading) await loading;
     const where = new Where(this.path, id, offset);
     // Allocated at the first delta: most reads hit the cache or a whole entry.
     let deltas: Uint8Array[] | undefined;
@@ -272,10 +275,12 @@ export class PackFile {
     // resumes from there); an object stored whole is not kept until it serves
     // as a base.
     this.cache.set(this.#key(off), base, base.data.length);
+    markCached(base.data);
     let data = base.data;
     for (let i = deltas.length - 1; i >= 0; i--) {
       data = applyDelta(data, deltas[i]!, where);
       this.cache.set(this.#key(chainOffsets[i]!), { type: base.type, data }, data.length);
+      markCached(data);
     }
     return { type: base.type, data };
   }

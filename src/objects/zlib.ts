@@ -1,8 +1,7 @@
 /**
- * zlib (RFC 1950) through pako, bounded so that data which lies about its size
- * cannot make us allocate more than it really holds.
+ * zlib (RFC 1950) behind one small interface, and its portable implementation
+ * through pako, whose two halves load on first use.
  */
-import { Z_BUF_ERROR, Z_FINISH, Z_OK, Z_STREAM_END, ZStream, zlibInflate, zlibInflateInit, zlibInflateReset } from "pako";
 
 /** Failure to inflate: bad stream, truncated stream or too much output. */
 export class ZlibError extends Error {}
@@ -23,75 +22,36 @@ export interface Zlib {
   inflate(data: Uint8Array, maxOutput: number): { output: Uint8Array; consumed: number };
   /** Up to the first `n` bytes the stream at the start of `data` inflates to (fewer if it is shorter). */
   inflatePrefix(data: Uint8Array, n: number): Uint8Array;
+  /**
+   * For an implementation that loads its inflater on first use: a promise to
+   * await before calling `inflate` or `inflatePrefix`, or `undefined` once
+   * they are ready. (Inflating stays synchronous: it runs on paths where the
+   * bytes are already at hand.)
+   */
+  load?(): Promise<void> | undefined;
 }
 
-const CHUNK = 64 * 1024;
-
-// One inflate state, reset per call (calls are synchronous, so never shared at
-// once): allocating a fresh state and window per object dominated small reads.
-let shared: ZStream | undefined;
-
-function freshStream(): ZStream {
-  if (!shared) {
-    shared = new ZStream();
-    if (zlibInflateInit(shared) !== Z_OK) throw new ZlibError("inflate init failed");
-  } else if (zlibInflateReset(shared) !== Z_OK) {
-    throw new ZlibError("inflate reset failed");
-  }
-  return shared;
-}
-
-function run(data: Uint8Array, maxOutput: number, prefixOnly: boolean): { output: Uint8Array; consumed: number } {
-  const strm = freshStream();
-  strm.input = data;
-  strm.next_in = 0;
-  strm.avail_in = data.length;
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    // One byte of slack beyond maxOutput reveals a stream that is too long.
-    const size = Math.max(1, Math.min(CHUNK, maxOutput + 1 - total));
-    const out = new Uint8Array(size);
-    strm.output = out;
-    strm.next_out = 0;
-    strm.avail_out = size;
-    const status = zlibInflate(strm, Z_FINISH);
-    const produced = size - strm.avail_out;
-    if (produced > 0) {
-      chunks.push(out.subarray(0, produced));
-      total += produced;
-    }
-    if (total > maxOutput) {
-      if (prefixOnly) break;
-      throw new ZlibError(`inflates to more than ${maxOutput} bytes`);
-    }
-    if (status === Z_STREAM_END) break;
-    if (prefixOnly && total === maxOutput) break;
-    if (status === Z_BUF_ERROR && strm.avail_in === 0) throw new ZlibError("truncated zlib stream");
-    if (status !== Z_OK && status !== Z_BUF_ERROR) throw new ZlibError(strm.msg || `zlib error ${status}`);
-    if (produced === 0 && strm.avail_in === 0) throw new ZlibError("truncated zlib stream");
-  }
-  const output = chunks.length === 1 ? chunks[0]! : concat(chunks, total);
-  return { output: prefixOnly ? output.subarray(0, Math.min(total, maxOutput)) : output, consumed: strm.next_in };
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let p = 0;
-  for (const c of chunks) {
-    out.set(c, p);
-    p += c.length;
-  }
-  return out;
-}
-
-// pako's own deflate-only build: a separate module, so a bundler leaves it out
-// of the main chunk (pako's main module then contributes its inflater only).
+// Both halves are separate modules, so that a bundler leaves them out of the
+// main chunk: a page that only reads never ships the compressor, and the
+// Node build (which uses node:zlib) loads neither.
 let pakoDeflate: Promise<typeof import("pako/browser/deflate")> | undefined;
+let pakoInflate: typeof import("./pako-inflate.js") | undefined;
+let loadingInflate: Promise<void> | undefined;
+
+function inflater(): typeof import("./pako-inflate.js") {
+  if (!pakoInflate) throw new Error("pako's inflater is not loaded: await zlib.load() first");
+  return pakoInflate;
+}
 
 /** zlib through pako: runs in every runtime. */
 export const pakoZlib: Zlib = {
   deflate: async (data, level) => (await (pakoDeflate ??= import("pako/browser/deflate"))).deflate(data, { level }),
-  inflate: (data, maxOutput) => run(data, maxOutput, false),
-  inflatePrefix: (data, n) => run(data, n, true).output,
+  inflate: (data, maxOutput) => inflater().run(data, maxOutput, false),
+  inflatePrefix: (data, n) => inflater().run(data, n, true).output,
+  load: () =>
+    pakoInflate
+      ? undefined
+      : (loadingInflate ??= import("./pako-inflate.js").then((m) => {
+          pakoInflate = m;
+        })),
 };

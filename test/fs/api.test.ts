@@ -117,6 +117,16 @@ describe.each(backends)("GitStore on %s", (_, location) => {
       expect(await collect(fs.walk("a/b"))).toEqual([["a/b", [], ["c.txt"]]]);
     });
 
+    it("read hands out bytes the caller owns: changing them changes no later read", async () => {
+      let { fs } = await fresh();
+      fs = await fs.write("f.txt", "original");
+      for (let i = 0; i < 4; i++) {
+        const bytes = await fs.read("f.txt"); // read fresh, then again (now cached), then from the cache
+        expect(text(bytes)).toBe("original");
+        bytes.fill(0x21);
+      }
+    });
+
     it("read errors: FileNotFoundError, IsADirectoryError, NotADirectoryError", async () => {
       const { fs: f0 } = await fresh();
       const fs = await f0.write("dir/file", "x");

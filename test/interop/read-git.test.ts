@@ -8,7 +8,8 @@ import { nodePlatform } from "../../src/node/platform.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { NodeStorage } from "../../src/storage/node.js";
 import type { Storage } from "../../src/storage/storage.js";
-import { cleanupTemp, tempDir } from "../helpers/git.js";
+import { GitStore } from "../../src/node.js";
+import { cleanupTemp, git, tempDir } from "../helpers/git.js";
 import { allObjects, deltaCount, explode, makeGitRepo, repack } from "../helpers/make-repo.js";
 
 afterAll(cleanupTemp);
@@ -73,6 +74,23 @@ describe.each(Object.keys(variants) as (keyof typeof variants)[])("reading a %s 
     const storage = new NodeStorage(dir);
     expect(await readAll(storage, platform, expected)).toBe(expected.size);
     await storage.close();
+  });
+
+  it("read() hands out bytes the caller owns, from deltas and caches alike", async () => {
+    const repo = await GitStore.open(dir);
+    const commits = git(dir, ["rev-list", "main"]).trim().split("\n").slice(0, 40);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const c of commits) {
+        const fs = await repo.snapshot(c);
+        for (const line of git(dir, ["ls-tree", "-r", c]).trim().split("\n")) {
+          const [, , id, path] = line.split(/\s+/) as [string, string, string, string];
+          const bytes = await fs.read(path);
+          if (!Buffer.from(bytes).equals(expected.get(id)![1])) throw new Error(`${c}:${path} differs on pass ${pass}`);
+          bytes.fill(0x21);
+        }
+      }
+    }
+    await repo.close();
   });
 
   it("reads every object from MemoryStorage", async () => {

@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pakoZlib, ZlibError } from "../../src/objects/zlib.js";
+
+beforeAll(() => pakoZlib.load?.());
 import { nodePlatform, nodeZlib } from "../../src/node/platform.js";
 import { portablePlatform } from "../../src/objects/platform.js";
 
