@@ -58,14 +58,13 @@ export class PackFile {
    * checksum verified now, a larger one by {@link verifyIndex}.
    */
   static async open(storage: Storage, platform: Platform, base: string, cache: Lru<number, GitObject>, pages: Lru<number, Uint8Array>, how: { written: { idx: Uint8Array; size: number } } | { checkIndexUpTo: number }): Promise<PackFile | undefined> {
-    const written = "written" in how ? how.written : undefined;
     // An index we just wrote needs no checking.
-    if (written) return new PackFile(storage, platform, `${base}.pack`, PackIndex.decode(written.idx, platform.hash, `${base}.idx`, false), written.size, cache, pages);
+    if ("written" in how) return new PackFile(storage, platform, `${base}.pack`, PackIndex.decode(how.written.idx, platform.hash, `${base}.idx`, false), how.written.size, cache, pages);
     const idxBytes = await storage.read(`${base}.idx`);
     const packStat = await storage.stat(`${base}.pack`);
     if (!idxBytes || !packStat) return undefined;
     const h = platform.hash.size;
-    const index = PackIndex.decode(idxBytes, platform.hash, `${base}.idx`, "checkIndexUpTo" in how && idxBytes.length <= how.checkIndexUpTo);
+    const index = PackIndex.decode(idxBytes, platform.hash, `${base}.idx`, idxBytes.length <= how.checkIndexUpTo);
     const path = `${base}.pack`;
     if (packStat.size < PACK_HEADER_SIZE + h) throw new CorruptObjectError(`${path}: pack file too short`);
     const head = await storage.readRange(path, 0, PACK_HEADER_SIZE);

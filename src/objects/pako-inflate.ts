@@ -22,6 +22,7 @@ function freshStream(): ZStream {
   return shared;
 }
 
+/** Inflate the stream at the start of `data`: all of it (at most `maxOutput` bytes), or with `prefixOnly` its first `maxOutput` bytes. */
 export function run(data: Uint8Array, maxOutput: number, prefixOnly: boolean): { output: Uint8Array; consumed: number } {
   const strm = freshStream();
   strm.input = data;
