@@ -137,7 +137,18 @@ export class Repo {
         throw e;
       }
       if (!obj) throw new CorruptObjectError(`ref ${ref} points at missing object ${id}`);
-      if (obj.type === "commit") return id;
+      if (obj.type === "commit") {
+        // Kept decoded, since the snapshot about to be made here needs it next;
+        // a damaged one is left to getCommit to report, as before.
+        if (!this.#commits.get(id)) {
+          try {
+            this.#commits.set(id, decodeCommit(obj.data, this.platform.hash, id));
+          } catch (e) {
+            if (!(e instanceof CorruptObjectError)) throw e;
+          }
+        }
+        return id;
+      }
       if (obj.type !== "tag") throw new CorruptObjectError(`ref ${ref} points at a ${obj.type} (${id}), not a commit`);
       id = decodeTag(obj.data, this.platform.hash, id).object;
     }
