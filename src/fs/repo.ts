@@ -51,7 +51,7 @@ export function checkIdentity(author: string, email: string): void {
 export class Repo {
   readonly odb: ObjectDatabase;
   readonly refs: RefStore;
-  readonly #trees = new Lru<string, TreeView>(TREE_CACHE_BYTES);
+  readonly #trees = new Lru<string, TreeView>(TREE_CACHE_BYTES, (tree) => tree.data.length + 8 * tree.length + 64);
   readonly #commits = new Lru<string, Commit>(20_000);
   closed = false;
 
@@ -83,20 +83,16 @@ export class Repo {
     let tree = this.#trees.get(id);
     if (!tree) {
       tree = TreeView.decode((await this.odb.read(id, "tree")).data, this.platform.hash, id);
-      this.#cacheTree(id, tree);
+      this.#trees.set(id, tree);
     }
     return tree;
-  }
-
-  #cacheTree(id: string, tree: TreeView): void {
-    this.#trees.set(id, tree, tree.data.length + 8 * tree.length + 64);
   }
 
   /** Store a tree (entries in any order) and keep it decoded for the next read. */
   async writeTree(entries: readonly TreeEntry[], writer: ObjectWriter = this.odb): Promise<string> {
     const data = encodeTree(entries);
     const id = await writer.write("tree", data);
-    if (!this.#trees.get(id)) this.#cacheTree(id, TreeView.decode(data, this.platform.hash, id));
+    if (!this.#trees.get(id)) this.#trees.set(id, TreeView.decode(data, this.platform.hash, id));
     return id;
   }
 

@@ -1,30 +1,40 @@
-/** A least-recently-used map bounded by a total cost (bytes, entries...). */
+/**
+ * A least-recently-used map bounded by a total cost (bytes, entries...), the
+ * cost of a value being `costOf(value)` (which must not change while the
+ * value is cached). Values are stored as they are, with no wrapper object
+ * per entry: every entry a cache holds survives the young generation's
+ * collections, and each object fewer is less for the collector to copy.
+ */
 export class Lru<K, V> {
-  readonly #map = new Map<K, { value: V; cost: number }>();
+  readonly #map = new Map<K, V>();
   #total = 0;
-  constructor(readonly budget: number) {}
+  constructor(
+    readonly budget: number,
+    readonly costOf: (value: V) => number = () => 1,
+  ) {}
 
   get(key: K): V | undefined {
     const hit = this.#map.get(key);
-    if (!hit) return undefined;
+    if (hit === undefined) return undefined;
     this.#map.delete(key);
     this.#map.set(key, hit);
-    return hit.value;
+    return hit;
   }
 
-  set(key: K, value: V, cost = 1): void {
+  set(key: K, value: V): void {
+    const cost = this.costOf(value);
     if (cost > this.budget) return;
     const old = this.#map.get(key);
-    if (old) {
-      this.#total -= old.cost;
+    if (old !== undefined) {
+      this.#total -= this.costOf(old);
       this.#map.delete(key);
     }
-    this.#map.set(key, { value, cost });
+    this.#map.set(key, value);
     this.#total += cost;
-    while (this.#total > this.budget) {
-      const [k, v] = this.#map.entries().next().value as [K, { value: V; cost: number }];
+    for (const [k, v] of this.#map) {
+      if (this.#total <= this.budget) break;
       this.#map.delete(k);
-      this.#total -= v.cost;
+      this.#total -= this.costOf(v);
     }
   }
 

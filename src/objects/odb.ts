@@ -67,7 +67,7 @@ export class ObjectDatabase implements ObjectWriter {
    * reads the same few versions over and over. (Trees and commits are cached
    * decoded one layer up.)
    */
-  readonly #blobs = new Lru<string, GitObject>(BLOB_CACHE_BYTES);
+  readonly #blobs = new Lru<string, GitObject>(BLOB_CACHE_BYTES, (o) => o.data.length + 64);
   /**
    * Blobs read once, by id. A blob is cached on its second read: reading every
    * file of a snapshot reads each once, and caching them would only hold their
@@ -88,8 +88,8 @@ export class ObjectDatabase implements ObjectWriter {
     options: ObjectDatabaseOptions = {},
   ) {
     this.loose = new LooseStore(storage, platform);
-    this.#deltaCache = new Lru(options.cacheBytes ?? 32 * 1024 * 1024);
-    this.#pages = new Lru(options.pageCacheBytes ?? 16 * 1024 * 1024);
+    this.#deltaCache = new Lru(options.cacheBytes ?? 32 * 1024 * 1024, (o) => o.data.length);
+    this.#pages = new Lru(options.pageCacheBytes ?? 16 * 1024 * 1024, (page) => page.length);
     this.#indexCheckBytes = options.indexCheckBytes ?? 1024 * 1024;
     this.emptyTree = hashObject(platform.hash, "tree", new Uint8Array(0));
   }
@@ -151,7 +151,7 @@ export class ObjectDatabase implements ObjectWriter {
     }
     if (obj?.type === "blob" && obj.data.length <= BLOB_CACHE_MAX) {
       if (this.#readOnce.get(id)) {
-        this.#blobs.set(id, obj, obj.data.length + 64);
+        this.#blobs.set(id, obj);
         markCached(obj.data);
       } else {
         this.#readOnce.set(id, true);

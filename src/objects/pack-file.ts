@@ -104,7 +104,7 @@ export class PackFile {
       const key = this.#key(p * PAGE);
       if (!this.pages.get(key)) {
         const page = await this.storage.readRange(this.path, p * PAGE, Math.min(PAGE, this.packSize - p * PAGE));
-        this.pages.set(key, page, page.length);
+        this.pages.set(key, page);
       }
     }
     // A page evicted meanwhile (by a concurrent read) is simply read directly.
@@ -273,12 +273,12 @@ export class PackFile {
     // Keep what delta chains produce (the next read of a neighbouring version
     // resumes from there); an object stored whole is not kept until it serves
     // as a base.
-    this.cache.set(this.#key(off), base, base.data.length);
+    this.cache.set(this.#key(off), base);
     markCached(base.data);
     let data = base.data;
     for (let i = deltas.length - 1; i >= 0; i--) {
       data = applyDelta(data, deltas[i]!, where);
-      this.cache.set(this.#key(chainOffsets[i]!), { type: base.type, data }, data.length);
+      this.cache.set(this.#key(chainOffsets[i]!), { type: base.type, data });
       markCached(data);
     }
     return { type: base.type, data };

@@ -30,19 +30,20 @@ describe("Lru", () => {
     );
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 30 }), fc.array(op, { maxLength: 200 }), (budget, ops) => {
-        const lru = new Lru<number, number>(budget);
+        // Each value carries its cost, as cached bytes do their length.
+        const lru = new Lru<number, { value: number; cost: number }>(budget, (v) => v.cost);
         let model = new Model(budget);
         for (const o of ops) {
-          if (o.kind === "get") expect(lru.get(o.key)).toBe(model.get(o.key));
+          if (o.kind === "get") expect(lru.get(o.key)?.value).toBe(model.get(o.key));
           else if (o.kind === "set") {
-            lru.set(o.key, o.value, o.cost);
+            lru.set(o.key, { value: o.value, cost: o.cost });
             model.set(o.key, o.value, o.cost);
           } else {
             lru.clear();
             model = new Model(budget);
           }
         }
-        for (let k = 0; k <= 12; k++) expect(lru.get(k)).toBe(model.get(k));
+        for (let k = 0; k <= 12; k++) expect(lru.get(k)?.value).toBe(model.get(k));
       }),
       { seed: 20261127, numRuns: 500 },
     );
