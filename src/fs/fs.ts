@@ -43,7 +43,7 @@ export class FS {
 
   /** @internal */
   static async at(repo: Repo, hash: string, branch: string | null): Promise<FS> {
-    return new FS(repo, hash, await repo.getCommit(hash), branch);
+    return new FS(repo, hash, repo.commitNow(hash) ?? (await repo.getCommit(hash)), branch);
   }
 
   /** @internal The engine behind this snapshot; `undefined` for anything that is not an FS. */
@@ -67,21 +67,43 @@ export class FS {
 
   /** The root tree: a snapshot never changes, so once read it is kept with it. */
   async #rootTree(): Promise<TreeView> {
-    return (this.#root ??= await this.#repo.getTree(this.#commit.tree));
+    return (this.#root ??= this.#repo.treeNow(this.#commit.tree) ?? (await this.#repo.getTree(this.#commit.tree)));
   }
 
   /** Walk `segments` from the root; throws the API's errors for missing paths and files in the way. */
   async #locate(segments: readonly string[], path: string): Promise<Located> {
-    if (segments.length === 0) return { kind: "root" };
+    const now = this.#locateNow(segments, path);
+    if (now) return now;
     let tree = this.#root ?? (await this.#rootTree());
-    for (let i = 0; i < segments.length; i++) {
-      const entry = tree.find(segments[i]!);
-      if (!entry) throw new FileNotFoundError(`no such file or directory: ${path}`);
+    for (let i = 0; ; i++) {
+      const entry = this.#step(tree, segments, i, path);
       if (i === segments.length - 1) return { kind: "entry", entry };
-      if (entry.mode !== MODE.tree) throw new NotADirectoryError(`not a directory: ${segments.slice(0, i + 1).join("/")} (in ${path})`);
-      tree = this.#repo.cachedTree(entry.id) ?? (await this.#repo.getTree(entry.id));
+      tree = this.#repo.treeNow(entry.id) ?? (await this.#repo.getTree(entry.id));
     }
-    throw new Error("unreachable");
+  }
+
+  /**
+   * {@link #locate} when every tree on the way is at hand (reading many files
+   * of one snapshot, or one file along a history): no waiting. `undefined`
+   * when a tree must be read first.
+   */
+  #locateNow(segments: readonly string[], path: string): Located | undefined {
+    if (segments.length === 0) return { kind: "root" };
+    let tree = (this.#root ??= this.#repo.treeNow(this.#commit.tree));
+    for (let i = 0; tree; i++) {
+      const entry = this.#step(tree, segments, i, path);
+      if (i === segments.length - 1) return { kind: "entry", entry };
+      tree = this.#repo.treeNow(entry.id);
+    }
+    return undefined;
+  }
+
+  /** The entry for segment `i` of `path` in `tree`; a segment before the last must be a directory. */
+  #step(tree: TreeView, segments: readonly string[], i: number, path: string): TreeEntry {
+    const entry = tree.find(segments[i]!);
+    if (!entry) throw new FileNotFoundError(`no such file or directory: ${path}`);
+    if (i < segments.length - 1 && entry.mode !== MODE.tree) throw new NotADirectoryError(`not a directory: ${segments.slice(0, i + 1).join("/")} (in ${path})`);
+    return entry;
   }
 
   async #treeAt(path: string | undefined): Promise<TreeView> {
@@ -94,10 +116,11 @@ export class FS {
 
   /** Contents of the file at `path`. */
   async read(path: string): Promise<Uint8Array> {
-    const loc = await this.#locate(splitPath(path), path);
+    const segments = splitPath(path);
+    const loc = this.#locateNow(segments, path) ?? (await this.#locate(segments, path));
     if (loc.kind === "root" || loc.entry.mode === MODE.tree) throw new IsADirectoryError(`is a directory: ${path}`);
     if (loc.entry.mode === MODE.gitlink) throw new IsADirectoryError(`is a submodule: ${path}`);
-    const { data } = await this.#repo.odb.read(loc.entry.id, "blob");
+    const { data } = this.#repo.odb.readNow(loc.entry.id, "blob") ?? (await this.#repo.odb.read(loc.entry.id, "blob"));
     // A cache's bytes are copied: they must never be changed through what we hand out.
     return isCached(data) ? data.slice() : data;
   }
@@ -117,7 +140,7 @@ export class FS {
   async exists(path: string): Promise<boolean> {
     const segments = splitPath(path);
     try {
-      await this.#locate(segments, path);
+      if (!this.#locateNow(segments, path)) await this.#locate(segments, path);
       return true;
     } catch (e) {
       if (e instanceof FileNotFoundError || e instanceof NotADirectoryError) return false;

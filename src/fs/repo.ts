@@ -74,17 +74,21 @@ export class Repo {
     return `${this.options.author} <${this.options.email}> ${Math.floor(now.getTime() / 1000)} ${formatTz(-now.getTimezoneOffset())}`;
   }
 
-  /** The tree if it is decoded already (no waiting), else `undefined`. */
-  cachedTree(id: string): TreeView | undefined {
-    return this.#trees.get(id);
+  /** The tree if it is decoded already or can be without waiting (see `ObjectDatabase.findNow`), else `undefined`. */
+  treeNow(id: string): TreeView | undefined {
+    const tree = this.#trees.get(id);
+    if (tree) return tree;
+    const obj = this.odb.readNow(id, "tree");
+    return obj && this.#decodeTree(id, obj.data);
   }
 
   async getTree(id: string): Promise<TreeView> {
-    let tree = this.#trees.get(id);
-    if (!tree) {
-      tree = TreeView.decode((await this.odb.read(id, "tree")).data, this.platform.hash, id);
-      this.#trees.set(id, tree);
-    }
+    return this.treeNow(id) ?? this.#decodeTree(id, (await this.odb.read(id, "tree")).data);
+  }
+
+  #decodeTree(id: string, data: Uint8Array): TreeView {
+    const tree = TreeView.decode(data, this.platform.hash, id);
+    this.#trees.set(id, tree);
     return tree;
   }
 
@@ -92,17 +96,25 @@ export class Repo {
   async writeTree(entries: readonly TreeEntry[], writer: ObjectWriter = this.odb): Promise<string> {
     const data = encodeTree(entries);
     const id = await writer.write("tree", data);
-    if (!this.#trees.get(id)) this.#trees.set(id, TreeView.decode(data, this.platform.hash, id));
+    if (!this.#trees.get(id)) this.#decodeTree(id, data);
     return id;
   }
 
+  /** The commit if it is decoded already or can be without waiting, else `undefined`. */
+  commitNow(id: string): Commit | undefined {
+    const commit = this.#commits.get(id);
+    if (commit) return commit;
+    const obj = this.odb.readNow(id, "commit");
+    return obj && this.#decodeCommit(id, obj.data);
+  }
+
   async getCommit(id: string): Promise<Commit> {
-    let commit = this.#commits.get(id);
-    if (!commit) {
-      const obj = await this.odb.read(id, "commit");
-      commit = decodeCommit(obj.data, this.platform.hash, id);
-      this.#commits.set(id, commit);
-    }
+    return this.commitNow(id) ?? this.#decodeCommit(id, (await this.odb.read(id, "commit")).data);
+  }
+
+  #decodeCommit(id: string, data: Uint8Array): Commit {
+    const commit = decodeCommit(data, this.platform.hash, id);
+    this.#commits.set(id, commit);
     return commit;
   }
 
@@ -138,7 +150,7 @@ export class Repo {
         // a damaged one is left to getCommit to report, as before.
         if (!this.#commits.get(id)) {
           try {
-            this.#commits.set(id, decodeCommit(obj.data, this.platform.hash, id));
+            this.#decodeCommit(id, obj.data);
           } catch (e) {
             if (!(e instanceof CorruptObjectError)) throw e;
           }

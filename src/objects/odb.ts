@@ -128,9 +128,8 @@ export class ObjectDatabase implements ObjectWriter {
 
   /** The object, checked against its id, or `undefined` when absent. */
   async find(id: string): Promise<GitObject | undefined> {
-    const cached = this.#blobs.get(id);
-    if (cached) return cached;
-    if (!isId(id, this.platform.hash)) throw new CorruptObjectError(`malformed object id ${JSON.stringify(id)}`);
+    const now = this.findNow(id);
+    if (now) return now;
     if (!this.#scanned) await this.rescan();
     let obj: GitObject | undefined;
     try {
@@ -145,11 +144,38 @@ export class ObjectDatabase implements ObjectWriter {
       // Before calling it absent: a damaged index may be hiding it.
       if (!obj) for (const p of this.#packs) p.verifyIndex();
     }
-    if (obj && this.verifyReads) {
+    return obj && this.#accept(id, obj);
+  }
+
+  /**
+   * {@link find} when the object can be had without waiting (cached, or in a
+   * pack whose bytes are cached); `undefined` when it must be read (or is
+   * absent: only {@link find} tells).
+   */
+  findNow(id: string): GitObject | undefined {
+    const cached = this.#blobs.get(id);
+    if (cached) return cached;
+    if (!isId(id, this.platform.hash)) throw new CorruptObjectError(`malformed object id ${JSON.stringify(id)}`);
+    if (id === this.emptyTree) return { type: "tree", data: new Uint8Array(0) };
+    if (!this.#scanned) return undefined;
+    const raw = fromHex(id);
+    for (const p of this.#packs) {
+      const i = p.index.findRaw(raw);
+      if (i >= 0) {
+        const obj = p.readAtNow(p.index.offset(i), id);
+        return obj && this.#accept(id, obj);
+      }
+    }
+    return undefined;
+  }
+
+  /** Check what was read against its id, and cache a blob read for the second time. */
+  #accept(id: string, obj: GitObject): GitObject {
+    if (this.verifyReads) {
       const actual = this.hash(obj.type, obj.data);
       if (actual !== id) throw new CorruptObjectError(`object ${id} is damaged: its content hashes to ${actual}`);
     }
-    if (obj?.type === "blob" && obj.data.length <= BLOB_CACHE_MAX) {
+    if (obj.type === "blob" && obj.data.length <= BLOB_CACHE_MAX) {
       if (this.#readOnce.get(id)) {
         this.#blobs.set(id, obj);
         markCached(obj.data);
@@ -172,10 +198,13 @@ export class ObjectDatabase implements ObjectWriter {
 
   /** The object; a missing one is corruption (something referenced it). */
   async read(id: string, expectedType?: ObjectType): Promise<GitObject> {
-    const obj = await this.find(id);
-    if (!obj) throw new CorruptObjectError(`object ${id} is missing`);
-    if (expectedType && obj.type !== expectedType) throw new CorruptObjectError(`object ${id} is a ${obj.type}, expected a ${expectedType}`);
-    return obj;
+    return checkType(id, await this.find(id), expectedType);
+  }
+
+  /** {@link read} when the object can be had without waiting, else `undefined`. */
+  readNow(id: string, expectedType?: ObjectType): GitObject | undefined {
+    const obj = this.findNow(id);
+    return obj && checkType(id, obj, expectedType);
   }
 
   /** Store an object (once: existing objects are not rewritten); resolves to its id. */
@@ -283,4 +312,10 @@ export class ObjectDatabase implements ObjectWriter {
   get packs(): readonly PackFile[] {
     return this.#packs;
   }
+}
+
+function checkType(id: string, obj: GitObject | undefined, expectedType: ObjectType | undefined): GitObject {
+  if (!obj) throw new CorruptObjectError(`object ${id} is missing`);
+  if (expectedType && obj.type !== expectedType) throw new CorruptObjectError(`object ${id} is a ${obj.type}, expected a ${expectedType}`);
+  return obj;
 }

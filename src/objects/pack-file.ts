@@ -241,11 +241,33 @@ export class PackFile {
     return read ? this.#bytes(dataStart, first).then(entry) : undefined;
   }
 
+  /**
+   * The object at `offset` (named `id` for errors) when every byte it needs
+   * is cached: no waiting (a history walk reads most objects this way, and
+   * each await costs more than the work). `undefined` when something must be
+   * read first. Not hash-checked here.
+   */
+  readAtNow(offset: number, id: string): GitObject | undefined {
+    if (this.platform.zlib.load?.()) return undefined;
+    const step = this.#resolve(offset, new Where(this.path, id, offset)).next();
+    return step.done ? step.value : undefined;
+  }
+
   /** The object at `offset` (named `id` for errors). Not hash-checked here. */
   async readAt(offset: number, id: string): Promise<GitObject> {
-    const loading = this.platform.zlib.load?.();
-    if (loading) await loading;
-    const where = new Where(this.path, id, offset);
+    await this.platform.zlib.load?.();
+    const walk = this.#resolve(offset, new Where(this.path, id, offset));
+    let step = walk.next();
+    while (!step.done) step = walk.next(await step.value());
+    return step.value;
+  }
+
+  /**
+   * Resolve the delta chain from `offset`. Where bytes must be read first it
+   * yields the read (a function, so that {@link readAtNow} can decline it)
+   * and resumes with its result.
+   */
+  *#resolve(offset: number, where: Where): Generator<() => Promise<unknown>, GitObject, unknown> {
     // Allocated at the first delta: most reads hit the cache or a whole entry.
     let deltas: Uint8Array[] | undefined;
     let chainOffsets: number[] | undefined;
@@ -255,9 +277,9 @@ export class PackFile {
     for (;;) {
       base = this.cache.get(this.#key(off));
       if (base) break;
-      // Entries whose bytes are cached are parsed and inflated without waiting.
-      const entry = this.#cachedEntry(off, where) ?? (await this.#entry(off, where));
-      const data = this.#inflateNow(entry, where)?.output ?? (await this.#inflateMore(entry, where)).output;
+      const at = off;
+      const entry = this.#cachedEntry(at, where) ?? ((yield () => this.#entry(at, where)) as Entry);
+      const data = this.#inflateNow(entry, where)?.output ?? ((yield () => this.#inflateMore(entry, where)) as { output: Uint8Array }).output;
       if (entry.base === undefined) {
         base = { type: PACK_TYPE_NAMES[entry.type]!, data };
         break;
