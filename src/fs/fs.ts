@@ -77,9 +77,29 @@ export class FS {
     let tree = this.#root ?? (await this.#rootTree());
     for (let i = 0; ; i++) {
       const entry = this.#step(tree, segments, i, path);
-      if (i === segments.length - 1) return { kind: "entry", entry };
+      if (i === segments.length - 1) return this.#found(segments, tree, entry);
       tree = this.#repo.treeNow(entry.id) ?? (await this.#repo.getTree(entry.id));
     }
+  }
+
+  /**
+   * The directory the last lookup below the root ended in: a file read right
+   * after it was checked, or next to the one read before, walks no tree again.
+   */
+  #lastDir: { segments: readonly string[]; tree: TreeView } | undefined;
+
+  #found(segments: readonly string[], dir: TreeView, entry: TreeEntry): Located {
+    if (segments.length > 1) this.#lastDir = { segments, tree: dir };
+    return { kind: "entry", entry };
+  }
+
+  /** The directory of the last lookup, if `segments` lead into it too. */
+  #sameDir(segments: readonly string[]): TreeView | undefined {
+    const last = this.#lastDir;
+    const n = segments.length - 1;
+    if (!last || n === 0 || last.segments.length - 1 !== n) return undefined;
+    for (let i = 0; i < n; i++) if (last.segments[i] !== segments[i]) return undefined;
+    return last.tree;
   }
 
   /**
@@ -89,10 +109,12 @@ export class FS {
    */
   #locateNow(segments: readonly string[], path: string): Located | undefined {
     if (segments.length === 0) return { kind: "root" };
+    const dir = this.#sameDir(segments);
+    if (dir) return { kind: "entry", entry: this.#step(dir, segments, segments.length - 1, path) };
     let tree = (this.#root ??= this.#repo.treeNow(this.#commit.tree));
     for (let i = 0; tree; i++) {
       const entry = this.#step(tree, segments, i, path);
-      if (i === segments.length - 1) return { kind: "entry", entry };
+      if (i === segments.length - 1) return this.#found(segments, tree, entry);
       tree = this.#repo.treeNow(entry.id);
     }
     return undefined;
@@ -159,7 +181,8 @@ export class FS {
       const entries = tree.entries();
       const dirs = entries.filter((e) => e.mode === MODE.tree);
       yield [dir, dirs.map((e) => e.name), entries.filter((e) => e.mode !== MODE.tree).map((e) => e.name)];
-      const subtrees = await Promise.all(dirs.map((e) => this.#repo.getTree(e.id)));
+      // Kept: a walk is mostly followed by reads below it.
+      const subtrees = await Promise.all(dirs.map((e) => this.#repo.getTree(e.id, true)));
       for (let i = dirs.length - 1; i >= 0; i--) stack.push([dir === "" ? dirs[i]!.name : `${dir}/${dirs[i]!.name}`, subtrees[i]!, depth + 1]);
     }
   }

@@ -40,6 +40,8 @@ export interface RepoOptions {
 
 // Decoded trees kept for reuse, by bytes (a tree costs its payload and 8 bytes an entry).
 const TREE_CACHE_BYTES = 8 * 1024 * 1024;
+// Decoded commits kept: the one a snapshot is made at next, the parents a log walk goes to.
+const COMMIT_CACHE_ENTRIES = 256;
 
 const FORBIDDEN_IDENT = /[<>\n\0]/;
 
@@ -52,7 +54,16 @@ export class Repo {
   readonly odb: ObjectDatabase;
   readonly refs: RefStore;
   readonly #trees = new Lru<string, TreeView>(TREE_CACHE_BYTES, (tree) => tree.data.length + 8 * tree.length + 64);
-  readonly #commits = new Lru<string, Commit>(20_000);
+  /**
+   * Trees read once, by id: a tree is cached when read again (one we write,
+   * or one a caller says it will need again, at once). A walk down history
+   * reads each commit's trees once, and keeping them only fed the garbage
+   * collector, which copies every cached object out of the young generation
+   * and grows it when much survives (W3 history, large repository: 380 -> 320
+   * ms, 130 -> 99 MB peak).
+   */
+  readonly #treesReadOnce = new Lru<string, true>(16_384);
+  readonly #commits = new Lru<string, Commit>(COMMIT_CACHE_ENTRIES);
   closed = false;
 
   constructor(
@@ -74,21 +85,26 @@ export class Repo {
     return `${this.options.author} <${this.options.email}> ${Math.floor(now.getTime() / 1000)} ${formatTz(-now.getTimezoneOffset())}`;
   }
 
-  /** The tree if it is decoded already or can be without waiting (see `ObjectDatabase.findNow`), else `undefined`. */
-  treeNow(id: string): TreeView | undefined {
+  /**
+   * The tree if it is decoded already or can be without waiting (see
+   * `ObjectDatabase.findNow`), else `undefined`. `keep`: cache it even if
+   * this is its first read (the caller will ask again).
+   */
+  treeNow(id: string, keep = false): TreeView | undefined {
     const tree = this.#trees.get(id);
     if (tree) return tree;
     const obj = this.odb.readNow(id, "tree");
-    return obj && this.#decodeTree(id, obj.data);
+    return obj && this.#decodeTree(id, obj.data, keep);
   }
 
-  async getTree(id: string): Promise<TreeView> {
-    return this.treeNow(id) ?? this.#decodeTree(id, (await this.odb.read(id, "tree")).data);
+  async getTree(id: string, keep = false): Promise<TreeView> {
+    return this.treeNow(id, keep) ?? this.#decodeTree(id, (await this.odb.read(id, "tree")).data, keep);
   }
 
-  #decodeTree(id: string, data: Uint8Array): TreeView {
+  #decodeTree(id: string, data: Uint8Array, keep: boolean): TreeView {
     const tree = TreeView.decode(data, this.platform.hash, id);
-    this.#trees.set(id, tree);
+    if (keep || this.#treesReadOnce.get(id)) this.#trees.set(id, tree);
+    else this.#treesReadOnce.set(id, true);
     return tree;
   }
 
@@ -96,7 +112,7 @@ export class Repo {
   async writeTree(entries: readonly TreeEntry[], writer: ObjectWriter = this.odb): Promise<string> {
     const data = encodeTree(entries);
     const id = await writer.write("tree", data);
-    if (!this.#trees.get(id)) this.#decodeTree(id, data);
+    if (!this.#trees.get(id)) this.#trees.set(id, TreeView.decode(data, this.platform.hash, id));
     return id;
   }
 
@@ -166,6 +182,7 @@ export class Repo {
   close(): void {
     this.closed = true;
     this.#trees.clear();
+    this.#treesReadOnce.clear();
     this.#commits.clear();
     this.odb.close();
   }
