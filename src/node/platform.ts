@@ -1,4 +1,5 @@
 /** `node:crypto` and `node:zlib` behind the engine's {@link Platform} port. */
+import * as crypto from "node:crypto";
 import { createHash } from "node:crypto";
 import { constants as bufferConstants } from "node:buffer";
 import * as zlib from "node:zlib";
@@ -23,8 +24,17 @@ class NodeSha1 implements Hasher {
   }
 }
 
+// node:crypto's one-call hash (Node 20.12 and later): no Hash object per call,
+// which matters for the many small objects a read checks.
+const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: "hex") => string }).hash;
+
 /** SHA-1 through `node:crypto`. */
-export const nodeSha1: HashAlgorithm = { name: "sha1", size: 20, create: () => new NodeSha1() };
+export const nodeSha1: HashAlgorithm = {
+  name: "sha1",
+  size: 20,
+  create: () => new NodeSha1(),
+  ...(oneShot ? { hashHex: (data: Uint8Array) => oneShot("sha1", data, "hex") } : {}),
+};
 
 function asBytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);

@@ -25,6 +25,12 @@ export interface HashAlgorithm {
   /** Raw id length in bytes (20 for SHA-1). */
   readonly size: number;
   create(): Hasher;
+  /**
+   * The hash of `data` as lowercase hex in one call, where the implementation
+   * has one that is cheaper than a streaming {@link Hasher} (node:crypto's
+   * `hash`: no object per call).
+   */
+  readonly hashHex?: (data: Uint8Array) => string;
 }
 
 /** Pure TypeScript SHA-1: runs in every runtime. */

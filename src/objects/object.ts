@@ -54,9 +54,21 @@ export function encodeHeader(type: ObjectType, size: number): Uint8Array {
 // The header hashed before each object: written into one buffer (hashers copy what they are given).
 const HEADER = new Uint8Array(MAX_HEADER);
 
+// Objects up to this size are hashed in one call where the algorithm offers one,
+// their canonical form assembled in one reused buffer.
+const ONE_SHOT = 64 * 1024;
+let canonical: Uint8Array | undefined;
+
 /** The id of an object: the hash of its canonical form. */
 export function hashObject(algo: HashAlgorithm, type: ObjectType, data: Uint8Array): string {
-  return digestHex(algo.create().update(HEADER.subarray(0, writeHeader(type, data.length, HEADER))).update(data));
+  const n = writeHeader(type, data.length, HEADER);
+  if (algo.hashHex && data.length <= ONE_SHOT) {
+    canonical ??= new Uint8Array(MAX_HEADER + ONE_SHOT);
+    canonical.set(HEADER.subarray(0, n));
+    canonical.set(data, n);
+    return algo.hashHex(canonical.subarray(0, n + data.length));
+  }
+  return digestHex(algo.create().update(HEADER.subarray(0, n)).update(data));
 }
 
 /**

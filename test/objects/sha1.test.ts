@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { digestHex, sha1, toHex } from "../../src/objects/hash.js";
 import { nodeSha1 } from "../../src/node/platform.js";
+import { hashObject } from "../../src/objects/object.js";
 
 const ref = (b: Uint8Array): string => createHash("sha1").update(b).digest("hex");
 
@@ -55,6 +56,23 @@ describe("SHA-1 (pure TypeScript)", () => {
         expect(digestHex(sha1.create().update(b))).toBe(ref(b));
       }),
       { seed: 7, numRuns: 3 },
+    );
+  });
+});
+
+describe("object ids", () => {
+  it("are the same through the streaming and the one-call hashes, below, at and above the one-call size", () => {
+    expect(nodeSha1.hashHex).toBeDefined(); // Node 20.12+: the one-call path is what runs
+    const enc = new TextEncoder();
+    expect(hashObject(nodeSha1, "blob", enc.encode("hello\n"))).toBe("ce013625030ba8dba906f756967f9e9ca394464a");
+    fc.assert(
+      fc.property(fc.constantFrom(0, 1, 100, 65_535, 65_536, 65_537, 200_000), fc.constantFrom("blob", "tree", "commit", "tag") as fc.Arbitrary<"blob">, fc.integer(), (size, type, seed) => {
+        const data = Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff);
+        const expected = ref(Uint8Array.from([...enc.encode(`${type} ${size}\0`), ...data]));
+        expect(hashObject(nodeSha1, type, data)).toBe(expected);
+        expect(hashObject(sha1, type, data)).toBe(expected);
+      }),
+      { seed: 7, numRuns: 30 },
     );
   });
 });
