@@ -9,7 +9,7 @@ import { Lru } from "../objects/lru.js";
 import { ObjectDatabase, type ObjectWriter } from "../objects/odb.js";
 import type { Platform } from "../objects/platform.js";
 import { decodeTag } from "../objects/tag.js";
-import { encodeTree, TreeView, type TreeEntry } from "../objects/tree.js";
+import { TreeView } from "../objects/tree.js";
 import { RefStore } from "../refs/store.js";
 import type { Storage } from "../storage/storage.js";
 
@@ -108,11 +108,10 @@ export class Repo {
     return tree;
   }
 
-  /** Store a tree (entries in any order) and keep it decoded for the next read. */
-  async writeTree(entries: readonly TreeEntry[], writer: ObjectWriter = this.odb): Promise<string> {
-    const data = encodeTree(entries);
-    const id = await writer.write("tree", data);
-    if (!this.#trees.get(id)) this.#trees.set(id, TreeView.decode(data, this.platform.hash, id));
+  /** Store a tree and keep it decoded for the next read (its next edit starts from it). */
+  async writeTreeView(tree: TreeView, writer: ObjectWriter = this.odb): Promise<string> {
+    const id = await writer.write("tree", tree.data);
+    if (!this.#trees.get(id)) this.#trees.set(id, tree);
     return id;
   }
 

@@ -2,7 +2,7 @@
  * Copy-on-write editing of a tree: only directories along changed paths are
  * loaded and rewritten; every untouched subtree keeps its id.
  */
-import { MODE, type TreeEntry } from "../objects/tree.js";
+import { MODE, TreeView, type TreeEntry } from "../objects/tree.js";
 import type { ObjectWriter } from "../objects/odb.js";
 import type { Repo } from "./repo.js";
 
@@ -11,40 +11,44 @@ interface Leaf {
   readonly id: string;
 }
 
-// A leaf is kept as a tree entry: one read from the base tree is written back from its bytes.
 type Child = TreeEntry | MutableTree;
 
 export class MutableTree {
-  // `null` until first touched: the tree is then exactly `baseId`.
-  #children: Map<string, Child> | null = null;
+  // The changed children by name (`null`: removed); every other child is the
+  // base tree's. `null` until first touched: the tree is then exactly `baseId`.
+  #changes: Map<string, Child | null> | null = null;
+  #base: TreeView | undefined;
 
   constructor(
     readonly repo: Repo,
     readonly baseId: string | null,
   ) {}
 
-  async #load(): Promise<Map<string, Child>> {
-    if (!this.#children) {
-      this.#children = new Map();
-      if (this.baseId) for (const e of (await this.repo.getTree(this.baseId)).entries()) this.#children.set(e.name, e);
+  async #load(): Promise<Map<string, Child | null>> {
+    if (!this.#changes) {
+      if (this.baseId) this.#base = await this.repo.getTree(this.baseId);
+      this.#changes = new Map();
     }
-    return this.#children;
+    return this.#changes;
+  }
+
+  /** The child called `name`: changed, or as in the base tree. */
+  async #child(name: string): Promise<Child | undefined> {
+    const changes = await this.#load();
+    return changes.has(name) ? (changes.get(name) ?? undefined) : this.#base?.find(name);
   }
 
   /** The subtree at `name`, opened for editing; `undefined` when absent or not a tree. */
   async #subtree(name: string, create: boolean): Promise<MutableTree | undefined> {
-    const children = await this.#load();
-    const child = children.get(name);
+    const child = await this.#child(name);
     if (child instanceof MutableTree) return child;
-    if (child && child.mode === MODE.tree) {
-      const sub = new MutableTree(this.repo, child.id);
-      children.set(name, sub);
-      return sub;
-    }
-    if (!create) return undefined;
-    const sub = new MutableTree(this.repo, null);
-    sub.#children = new Map();
-    children.set(name, sub);
+    let sub: MutableTree;
+    if (child && child.mode === MODE.tree) sub = new MutableTree(this.repo, child.id);
+    else if (create) {
+      sub = new MutableTree(this.repo, null);
+      sub.#changes = new Map();
+    } else return undefined;
+    this.#changes!.set(name, sub);
     return sub;
   }
 
@@ -56,14 +60,19 @@ export class MutableTree {
       if (!next) return undefined;
       node = next;
     }
-    const child = (await node.#load()).get(segments[segments.length - 1]!);
+    const child = await node.#child(segments[segments.length - 1]!);
     if (!child) return undefined;
     if (child instanceof MutableTree) return (await child.#isEmpty()) ? undefined : "tree";
     return child.mode === MODE.tree ? "tree" : child;
   }
 
   async #isEmpty(): Promise<boolean> {
-    for (const c of (await this.#load()).values()) if (!(c instanceof MutableTree) || !(await c.#isEmpty())) return false;
+    const changes = await this.#load();
+    // A child of the base tree that no change replaces is there.
+    let replaced = 0;
+    if (this.#base) for (const name of changes.keys()) if (this.#base.find(name)) replaced++;
+    if ((this.#base?.length ?? 0) > replaced) return false;
+    for (const c of changes.values()) if (c !== null && (!(c instanceof MutableTree) || !(await c.#isEmpty()))) return false;
     return true;
   }
 
@@ -84,7 +93,8 @@ export class MutableTree {
       node = next;
     }
     if ((await this.lookup(segments)) === undefined) return false;
-    return (await node.#load()).delete(segments[segments.length - 1]!);
+    (await node.#load()).set(segments[segments.length - 1]!, null);
+    return true;
   }
 
   /**
@@ -92,22 +102,23 @@ export class MutableTree {
    * the tree ended up empty (git stores no empty subtrees).
    */
   async write(writer: ObjectWriter = this.repo.odb): Promise<string | null> {
-    if (!this.#children) return this.baseId;
-    const entries: TreeEntry[] = [];
-    for (const [name, child] of this.#children) {
+    if (!this.#changes || this.#changes.size === 0) return this.baseId;
+    const edits = new Map<string, TreeEntry | null>();
+    for (const [name, child] of this.#changes) {
       if (child instanceof MutableTree) {
         const id = await child.write(writer);
-        if (id) entries.push({ mode: MODE.tree, name, id });
+        edits.set(name, id ? { mode: MODE.tree, name, id } : null);
       } else {
-        entries.push(child);
+        edits.set(name, child);
       }
     }
-    if (entries.length === 0) return null;
-    return this.repo.writeTree(entries, writer);
+    // The base's bytes with the edits spliced in: nothing else is decoded or sorted again.
+    const tree = (this.#base ?? TreeView.empty(this.repo.platform.hash)).with(edits);
+    return tree.length === 0 ? null : this.repo.writeTreeView(tree, writer);
   }
 
   /** Like {@link write}, but an empty root is the empty tree. */
   async writeRoot(writer: ObjectWriter = this.repo.odb): Promise<string> {
-    return (await this.write(writer)) ?? (await this.repo.writeTree([], writer));
+    return (await this.write(writer)) ?? (await this.repo.writeTreeView(TreeView.empty(this.repo.platform.hash), writer));
   }
 }

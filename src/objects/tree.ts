@@ -192,6 +192,69 @@ export class TreeView {
     return new DecodedEntry(mode, decodeText(this.data.subarray(sp + 1, nul)), this.data.subarray(start, nul + 1 + this.h), sp + 1 - start, this.h);
   }
 
+  /** The tree without entries. */
+  static empty(algo: HashAlgorithm): TreeView {
+    return new TreeView(new Uint8Array(0), new Uint32Array(0), algo.size);
+  }
+
+  /**
+   * This tree with `changes` applied, by name: an entry to put there (in place
+   * of whatever has the name, file or directory), or `null` to remove what
+   * has it. Unchanged entries are copied as byte ranges and keep their
+   * bounds, so the result is neither sorted nor checked again: the new
+   * entries must be valid (a caller's names are checked as paths).
+   */
+  with(changes: ReadonlyMap<string, TreeEntry | null>): TreeView {
+    const n = this.length;
+    const removed = new Uint8Array(n);
+    let kept = n;
+    const added: { bytes: Uint8Array; name: number; end: number; tree: boolean }[] = [];
+    for (const [name, e] of changes) {
+      const key = encodeText(name);
+      const i = Math.max(this.#search(key, 0, key.length, false), this.#search(key, 0, key.length, true));
+      if (i >= 0 && !removed[i]) {
+        removed[i] = 1;
+        kept--;
+      }
+      if (e) added.push(encodeEntry(e));
+    }
+    added.sort(byGitOrder);
+    let size = 0;
+    for (let i = 0; i < n; i++) if (!removed[i]) size += this.#end(i) - this.bounds[2 * i]!;
+    for (const a of added) size += a.bytes.length;
+    const out = new Uint8Array(size);
+    const bounds = new Uint32Array(2 * (kept + added.length));
+    let p = 0;
+    let k = 0;
+    let j = 0;
+    const put = (a: (typeof added)[number]): void => {
+      out.set(a.bytes, p);
+      bounds[2 * k] = p;
+      bounds[2 * k + 1] = (p + a.end) | (a.tree ? TREE_BIT : 0);
+      p += a.bytes.length;
+      k++;
+    };
+    for (let i = 0; i < n; i++) {
+      if (removed[i]) continue;
+      const tree = this.isTree(i);
+      while (j < added.length && compareRanges(added[j]!.bytes, added[j]!.name, added[j]!.end, added[j]!.tree, this.data, this.#nameStart(i), this.#nameEnd(i), tree) < 0) put(added[j++]!);
+      const start = this.bounds[2 * i]!;
+      const end = this.#end(i);
+      out.set(this.data.subarray(start, end), p);
+      bounds[2 * k] = p;
+      bounds[2 * k + 1] = (this.#nameEnd(i) - start + p) | (tree ? TREE_BIT : 0);
+      p += end - start;
+      k++;
+    }
+    while (j < added.length) put(added[j++]!);
+    return new TreeView(out, bounds, this.h);
+  }
+
+  /** Where entry `i`'s bytes end. */
+  #end(i: number): number {
+    return this.#nameEnd(i) + 1 + this.h;
+  }
+
   /** Every entry, in order. */
   entries(): TreeEntry[] {
     const out: TreeEntry[] = [];
@@ -277,24 +340,35 @@ export function decodeTree(data: Uint8Array, algo: HashAlgorithm, where: string)
   return TreeView.decode(data, algo, where).entries();
 }
 
+/** An entry's bytes `<mode> <name>\0<raw id>`, where its name starts and ends, and whether it is a directory. */
+interface EncodedEntry {
+  bytes: Uint8Array;
+  name: number;
+  end: number;
+  tree: boolean;
+}
+
+// Reused from the tree it was read from when unchanged, else encoded once.
+function encodeEntry(e: TreeEntry): EncodedEntry {
+  const tree = e.mode === MODE.tree;
+  if (e instanceof DecodedEntry) return { bytes: e.encoded, name: e.nameStart, end: e.encoded.length - 1 - e.idSize, tree };
+  const head = encodeText(`${e.mode} ${e.name}\0`);
+  const id = fromHex(e.id);
+  const bytes = new Uint8Array(head.length + id.length);
+  bytes.set(head);
+  bytes.set(id, head.length);
+  return { bytes, name: head.indexOf(SP) + 1, end: head.length - 1, tree };
+}
+
+function byGitOrder(a: EncodedEntry, b: EncodedEntry): number {
+  return compareRanges(a.bytes, a.name, a.end, a.tree, b.bytes, b.name, b.end, b.tree);
+}
+
 /** Serialize entries (in any order; they are sorted here). */
 export function encodeTree(entries: readonly TreeEntry[]): Uint8Array {
-  // Each entry's bytes "<mode> <name>\0<raw id>": reused from the tree it was
-  // read from when unchanged, else encoded once; git's order compares the name within.
-  const items = entries.map((e) => {
-    const tree = e.mode === MODE.tree;
-    if (e instanceof DecodedEntry) return { bytes: e.encoded, name: e.nameStart, end: e.encoded.length - 1 - e.idSize, tree };
-    const head = encodeText(`${e.mode} ${e.name}\0`);
-    const id = fromHex(e.id);
-    const bytes = new Uint8Array(head.length + id.length);
-    bytes.set(head);
-    bytes.set(id, head.length);
-    return { bytes, name: head.indexOf(SP) + 1, end: head.length - 1, tree };
-  });
-  type Item = (typeof items)[number];
-  const order = (a: Item, b: Item): number => compareRanges(a.bytes, a.name, a.end, a.tree, b.bytes, b.name, b.end, b.tree);
+  const items = entries.map(encodeEntry);
   // Callers usually pass entries already in order (decoded, or edited in place): sort only if not.
-  if (!items.every((x, i) => i === 0 || order(items[i - 1]!, x) < 0)) items.sort(order);
+  if (!items.every((x, i) => i === 0 || byGitOrder(items[i - 1]!, x) < 0)) items.sort(byGitOrder);
   let total = 0;
   for (const x of items) total += x.bytes.length;
   const out = new Uint8Array(total);

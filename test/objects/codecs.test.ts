@@ -96,6 +96,30 @@ describe("tree views", () => {
     );
   });
 
+  it("with(changes) gives the bytes of the edited tree, and a view that decoding them would give", () => {
+    const change = fc.record({ name, entry: fc.option(fc.record({ mode: fc.constantFrom<string>(MODE.file, MODE.tree, MODE.executable, MODE.symlink), id: fc.constantFrom(...ids) }), { nil: null }) });
+    fc.assert(
+      fc.property(entries, fc.array(change, { maxLength: 12 }), (es, edits) => {
+        const changes = new Map<string, TreeEntry | null>();
+        for (const c of edits) changes.set(c.name, c.entry && { ...c.entry, name: c.name, id: c.entry.mode === MODE.tree ? EMPTY_TREE : c.entry.id });
+        const expected = es.filter((e) => !changes.has(e.name));
+        for (const e of changes.values()) if (e) expected.push(e);
+        const edited = TreeView.decode(encodeTree(es), sha1, "t").with(changes);
+        expect(Buffer.from(edited.data).equals(Buffer.from(encodeTree(expected)))).toBe(true);
+        const decoded = TreeView.decode(edited.data, sha1, "t");
+        expect(edited.length).toBe(decoded.length);
+        for (let i = 0; i < decoded.length; i++) {
+          expect(edited.name(i)).toBe(decoded.name(i));
+          expect(edited.isTree(i)).toBe(decoded.isTree(i));
+          expect(edited.entry(i).id).toBe(decoded.entry(i).id);
+        }
+        for (const e of expected) expect(edited.find(e.name)?.mode).toBe(e.mode);
+      }),
+      { seed: 20261128, numRuns: 500 },
+    );
+    expect(TreeView.empty(sha1).with(new Map([["x", { mode: MODE.file, name: "x", id: ids[0]! }]])).data).toEqual(encodeTree([{ mode: MODE.file, name: "x", id: ids[0]! }]));
+  });
+
   it("tells a file from a directory of a similar name", () => {
     const view = TreeView.decode(encodeTree([{ mode: MODE.file, name: "a.b", id: ids[0]! }, { mode: MODE.tree, name: "a", id: EMPTY_TREE }, { mode: MODE.file, name: "a-b", id: ids[2]! }]), sha1, "t");
     expect(view.find("a")?.mode).toBe(MODE.tree);
