@@ -56,8 +56,13 @@ class CountingStorage implements Storage {
     if (made) this.created++;
     return made;
   };
+  // Appends create a file only the first time (a reflog): one stat per path, not per append.
+  readonly #appended = new Set<string>();
   append = async (p: string, d: Uint8Array, o?: WriteOptions) => {
-    if (!(await this.inner.stat(p))) this.created++;
+    if (!this.#appended.has(p)) {
+      this.#appended.add(p);
+      if (!(await this.inner.stat(p))) this.created++;
+    }
     return this.inner.append(p, d, o);
   };
   rename = (a: string, b: string, o?: WriteOptions) => this.inner.rename(a, b, o);
