@@ -222,6 +222,8 @@ export class TreeView {
     let size = 0;
     for (let i = 0; i < n; i++) if (!removed[i]) size += this.#end(i) - this.bounds[2 * i]!;
     for (const a of added) size += a.bytes.length;
+    // The bounds' flag bit caps a tree at 2 GiB, as decoding does.
+    if (size >= TREE_BIT) throw new RangeError("a tree cannot exceed 2 GiB");
     const out = new Uint8Array(size);
     const bounds = new Uint32Array(2 * (kept + added.length));
     let p = 0;
