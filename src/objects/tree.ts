@@ -2,7 +2,7 @@
  * Tree objects: `<octal mode> SP <name> NUL <raw id>` repeated, sorted with
  * directories compared as if their name ended in `/`.
  */
-import { CorruptObjectError } from "../errors.js";
+import { CorruptObjectError, ValueError } from "../errors.js";
 import { fromHex, toHex, type HashAlgorithm } from "./hash.js";
 import { decodeText, encodeText } from "./text.js";
 
@@ -223,7 +223,7 @@ export class TreeView {
     for (let i = 0; i < n; i++) if (!removed[i]) size += this.#end(i) - this.bounds[2 * i]!;
     for (const a of added) size += a.bytes.length;
     // The bounds' flag bit caps a tree at 2 GiB, as decoding does.
-    if (size >= TREE_BIT) throw new RangeError("a tree cannot exceed 2 GiB");
+    if (size >= TREE_BIT) throw new ValueError("a directory cannot hold 2 GiB of entries");
     const out = new Uint8Array(size);
     const bounds = new Uint32Array(2 * (kept + added.length));
     let p = 0;
