@@ -82,7 +82,7 @@ export async function gc(repo: Repo, options: GcOptions = {}): Promise<GcSummary
   await odb.rescan();
   const oldPacks = [...odb.packs];
   // They are removed at the end: a damaged index must stop gc before that.
-  for (const p of oldPacks) p.verifyIndex();
+  for (const p of oldPacks) p.index.verify();
   const keep = new Set<string>();
   for (const e of (await storage.list("objects/pack")) ?? []) if (e.name.endsWith(".keep")) keep.add(`objects/pack/${e.name.slice(0, -5)}.pack`);
   const loose = await odb.loose.list();

@@ -142,7 +142,7 @@ export class ObjectDatabase implements ObjectWriter {
       await this.rescan();
       obj = await this.#findOnce(id);
       // Before calling it absent: a damaged index may be hiding it.
-      if (!obj) for (const p of this.#packs) p.verifyIndex();
+      if (!obj) for (const p of this.#packs) p.index.verify();
     }
     return obj && this.#accept(id, obj);
   }

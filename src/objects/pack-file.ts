@@ -55,7 +55,7 @@ export class PackFile {
    * Open `<base>.idx` + `<base>.pack`; `undefined` when either vanished
    * meanwhile. A pack we just wrote passes its index and size instead of
    * having them read back. An index of up to `checkIndexUpTo` bytes has its
-   * checksum verified now, a larger one by {@link verifyIndex}.
+   * checksum verified now, a larger one by `index.verify()` when relied on.
    */
   static async open(storage: Storage, platform: Platform, base: string, cache: Lru<number, GitObject>, pages: Lru<number, Uint8Array>, how: { written: { idx: Uint8Array; size: number } } | { checkIndexUpTo: number }): Promise<PackFile | undefined> {
     // An index we just wrote needs no checking.
@@ -73,11 +73,6 @@ export class PackFile {
     const trailer = toHex(await storage.readRange(path, packStat.size - h, h));
     if (trailer !== index.packChecksum) throw new CorruptObjectError(`${path}: pack checksum does not match its index`);
     return new PackFile(storage, platform, path, index, packStat.size, cache, pages);
-  }
-
-  /** Throws `CorruptObjectError` unless the index's checksum matches (hashed once). */
-  verifyIndex(): void {
-    this.index.verify(this.platform.hash, `${this.path.slice(0, -".pack".length)}.idx`);
   }
 
   // Cache keys: a number per (pack, offset); the shared caches hold every pack's entries.

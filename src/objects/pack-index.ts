@@ -20,7 +20,11 @@ export class PackIndex {
   readonly #offsets: number; // v2: byte offset of the 32-bit offsets table
   readonly #large: number; // v2: byte offset of the 64-bit table
 
-  private constructor(bytes: Uint8Array, algo: HashAlgorithm, where: string) {
+  private constructor(
+    bytes: Uint8Array,
+    private readonly algo: HashAlgorithm,
+    private readonly where: string,
+  ) {
     const h = algo.size;
     this.#bytes = bytes;
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -66,20 +70,20 @@ export class PackIndex {
    */
   static decode(bytes: Uint8Array, algo: HashAlgorithm, where: string, verify = true): PackIndex {
     const idx = new PackIndex(bytes, algo, where);
-    if (verify) idx.verify(algo, where);
+    if (verify) idx.verify();
     return idx;
   }
 
   #verified = false;
 
   /** Throws `CorruptObjectError` unless the index's trailing checksum matches its bytes (checked once). */
-  verify(algo: HashAlgorithm, where: string): void {
+  verify(): void {
     if (this.#verified) return;
     const bytes = this.#bytes;
-    const h = algo.size;
-    const sum = algo.create().update(bytes.subarray(0, bytes.length - h)).digest();
+    const h = this.#h;
+    const sum = this.algo.create().update(bytes.subarray(0, bytes.length - h)).digest();
     const stored = bytes.subarray(bytes.length - h);
-    for (let i = 0; i < h; i++) if (sum[i] !== stored[i]) throw new CorruptObjectError(`${where}: pack index checksum mismatch`);
+    for (let i = 0; i < h; i++) if (sum[i] !== stored[i]) throw new CorruptObjectError(`${this.where}: pack index checksum mismatch`);
     this.#verified = true;
   }
 

@@ -10,7 +10,7 @@ import { PackWriter, type PublishedPack } from "./pack-writer.js";
  */
 export async function mergePacks(odb: ObjectDatabase, group: readonly PackFile[], options: { sync: boolean }): Promise<PublishedPack> {
   // The new index is built from these ones: they must be sound.
-  for (const p of group) p.verifyIndex();
+  for (const p of group) p.index.verify();
   const entries = new Map<string, [PackFile, number]>();
   for (const p of group) for (let i = 0; i < p.index.count; i++) entries.set(p.index.id(i), [p, i]);
   const writer = new PackWriter(odb.storage, odb.platform, entries.size, 1);
