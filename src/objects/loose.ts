@@ -53,8 +53,9 @@ export class LooseStore {
   async find(id: string): Promise<GitObject | undefined> {
     const path = loosePath(id);
     const bytes = await this.storage.read(path);
+    if (!bytes) return undefined;
     await this.platform.zlib.load?.();
-    return bytes && decodeLoose(this.platform.zlib, bytes, `object ${id} (${path})`);
+    return decodeLoose(this.platform.zlib, bytes, `object ${id} (${path})`);
   }
 
   async has(id: string): Promise<boolean> {

@@ -156,15 +156,19 @@ export class ObjectDatabase implements ObjectWriter {
     const cached = this.#blobs.get(id);
     if (cached) return cached;
     if (!isId(id, this.platform.hash)) throw new CorruptObjectError(`malformed object id ${JSON.stringify(id)}`);
-    if (id === this.emptyTree) return { type: "tree", data: new Uint8Array(0) };
+    if (id === this.emptyTree) return emptyTree();
     if (!this.#scanned) return undefined;
+    const at = this.#inPack(id);
+    const obj = at?.pack.readAtNow(at.offset, id);
+    return obj && this.#accept(id, obj);
+  }
+
+  /** The pack holding `id` and where, among the packs as last scanned. */
+  #inPack(id: string): { pack: PackFile; offset: number } | undefined {
     const raw = fromHex(id);
-    for (const p of this.#packs) {
-      const i = p.index.findRaw(raw);
-      if (i >= 0) {
-        const obj = p.readAtNow(p.index.offset(i), id);
-        return obj && this.#accept(id, obj);
-      }
+    for (const pack of this.#packs) {
+      const i = pack.index.findRaw(raw);
+      if (i >= 0) return { pack, offset: pack.index.offset(i) };
     }
     return undefined;
   }
@@ -187,13 +191,9 @@ export class ObjectDatabase implements ObjectWriter {
   }
 
   #findOnce(id: string): Promise<GitObject | undefined> {
-    if (id === this.emptyTree) return Promise.resolve({ type: "tree", data: new Uint8Array(0) });
-    const raw = fromHex(id);
-    for (const p of this.#packs) {
-      const i = p.index.findRaw(raw);
-      if (i >= 0) return p.readAt(p.index.offset(i), id);
-    }
-    return this.loose.find(id);
+    if (id === this.emptyTree) return Promise.resolve(emptyTree());
+    const at = this.#inPack(id);
+    return at ? at.pack.readAt(at.offset, id) : this.loose.find(id);
   }
 
   /** The object; a missing one is corruption (something referenced it). */
@@ -312,6 +312,11 @@ export class ObjectDatabase implements ObjectWriter {
   get packs(): readonly PackFile[] {
     return this.#packs;
   }
+}
+
+/** Git treats the empty tree as present in every repository, stored or not. */
+function emptyTree(): GitObject {
+  return { type: "tree", data: new Uint8Array(0) };
 }
 
 function checkType(id: string, obj: GitObject | undefined, expectedType: ObjectType | undefined): GitObject {
