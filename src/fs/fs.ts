@@ -67,18 +67,21 @@ export class FS {
 
   /** The root tree: a snapshot never changes, so once read it is kept with it. */
   async #rootTree(): Promise<TreeView> {
-    return (this.#root ??= this.#repo.treeNow(this.#commit.tree) ?? (await this.#repo.getTree(this.#commit.tree)));
+    return (this.#root ??= await this.#repo.getTree(this.#commit.tree));
   }
 
-  /** Walk `segments` from the root; throws the API's errors for missing paths and files in the way. */
+  /**
+   * Walk `segments` from the root, reading trees as needed; throws the API's
+   * errors for missing paths and files in the way. Callers try
+   * {@link #locateNow} first.
+   */
   async #locate(segments: readonly string[], path: string): Promise<Located> {
-    const now = this.#locateNow(segments, path);
-    if (now) return now;
-    let tree = this.#root ?? (await this.#rootTree());
+    if (segments.length === 0) return { kind: "root" };
+    let tree = await this.#rootTree();
     for (let i = 0; ; i++) {
       const entry = this.#step(tree, segments, i, path);
       if (i === segments.length - 1) return this.#found(segments, tree, entry);
-      tree = this.#repo.treeNow(entry.id) ?? (await this.#repo.getTree(entry.id));
+      tree = await this.#repo.getTree(entry.id);
     }
   }
 
@@ -105,7 +108,7 @@ export class FS {
   /**
    * {@link #locate} when every tree on the way is at hand (reading many files
    * of one snapshot, or one file along a history): no waiting. `undefined`
-   * when a tree must be read first.
+   * when a tree must be read first (then {@link #locate} walks again, reading).
    */
   #locateNow(segments: readonly string[], path: string): Located | undefined {
     if (segments.length === 0) return { kind: "root" };
@@ -130,7 +133,7 @@ export class FS {
 
   async #treeAt(path: string | undefined): Promise<TreeView> {
     const segments = splitDirPath(path);
-    const loc = await this.#locate(segments, path ?? "");
+    const loc = this.#locateNow(segments, path ?? "") ?? (await this.#locate(segments, path ?? ""));
     if (loc.kind === "root") return this.#rootTree();
     if (loc.entry.mode !== MODE.tree) throw new NotADirectoryError(`not a directory: ${path}`);
     return this.#repo.getTree(loc.entry.id);
