@@ -208,10 +208,10 @@ export class TreeView {
     const n = this.length;
     const removed = new Uint8Array(n);
     let kept = n;
-    const added: { bytes: Uint8Array; name: number; end: number; tree: boolean }[] = [];
+    const added: EncodedEntry[] = [];
     for (const [name, e] of changes) {
       const key = encodeText(name);
-      const i = Math.max(this.#search(key, 0, key.length, false), this.#search(key, 0, key.length, true));
+      const i = this.#indexOf(key, key.length);
       if (i >= 0 && !removed[i]) {
         removed[i] = 1;
         kept--;
@@ -228,27 +228,23 @@ export class TreeView {
     const bounds = new Uint32Array(2 * (kept + added.length));
     let p = 0;
     let k = 0;
-    let j = 0;
-    const put = (a: (typeof added)[number]): void => {
-      out.set(a.bytes, p);
+    // One entry out: its bytes, where its name ends within them, whether it is a directory.
+    const put = (bytes: Uint8Array, nameEnd: number, tree: boolean): void => {
+      out.set(bytes, p);
       bounds[2 * k] = p;
-      bounds[2 * k + 1] = (p + a.end) | (a.tree ? TREE_BIT : 0);
-      p += a.bytes.length;
+      bounds[2 * k + 1] = (p + nameEnd) | (tree ? TREE_BIT : 0);
+      p += bytes.length;
       k++;
     };
+    let j = 0;
     for (let i = 0; i < n; i++) {
       if (removed[i]) continue;
       const tree = this.isTree(i);
-      while (j < added.length && compareRanges(added[j]!.bytes, added[j]!.name, added[j]!.end, added[j]!.tree, this.data, this.#nameStart(i), this.#nameEnd(i), tree) < 0) put(added[j++]!);
+      for (let a = added[j]; a && compareRanges(a.bytes, a.name, a.end, a.tree, this.data, this.#nameStart(i), this.#nameEnd(i), tree) < 0; a = added[++j]) put(a.bytes, a.end, a.tree);
       const start = this.bounds[2 * i]!;
-      const end = this.#end(i);
-      out.set(this.data.subarray(start, end), p);
-      bounds[2 * k] = p;
-      bounds[2 * k + 1] = (this.#nameEnd(i) - start + p) | (tree ? TREE_BIT : 0);
-      p += end - start;
-      k++;
+      put(this.data.subarray(start, this.#end(i)), this.#nameEnd(i) - start, tree);
     }
-    while (j < added.length) put(added[j++]!);
+    for (; j < added.length; j++) put(added[j]!.bytes, added[j]!.end, added[j]!.tree);
     return new TreeView(out, bounds, this.h);
   }
 
@@ -281,9 +277,14 @@ export class TreeView {
       key = encodeText(name);
       n = key.length;
     }
-    let i = this.#search(key, 0, n, false);
-    if (i < 0) i = this.#search(key, 0, n, true);
+    const i = this.#indexOf(key, n);
     return i < 0 ? undefined : this.entry(i);
+  }
+
+  /** Position of the entry named `key[0, n)`, file or directory; -1 if none. */
+  #indexOf(key: Uint8Array, n: number): number {
+    const i = this.#search(key, 0, n, false);
+    return i >= 0 ? i : this.#search(key, 0, n, true);
   }
 
   /** Binary search in git's order for the entry named `key[start, end)` that is (or is not) a tree; -1 if none. */
