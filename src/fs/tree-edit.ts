@@ -92,8 +92,10 @@ export class MutableTree {
       if (!next) return false;
       node = next;
     }
-    if ((await this.lookup(segments)) === undefined) return false;
-    (await node.#load()).set(segments[segments.length - 1]!, null);
+    const name = segments[segments.length - 1]!;
+    const child = await node.#child(name);
+    if (!child || (child instanceof MutableTree && (await child.#isEmpty()))) return false;
+    node.#changes!.set(name, null);
     return true;
   }
 
