@@ -44,6 +44,9 @@ const TIERS: readonly (readonly [number, number])[] = [
 ];
 const MERGE_AT = 16;
 
+/** Reads of one object that may find its pack removed meanwhile before the error is passed on. */
+const MAX_FIND_ATTEMPTS = 5;
+
 const BLOB_CACHE_BYTES = 4 * 1024 * 1024;
 // Larger blobs are read rarely enough that caching them would only evict the small ones.
 const BLOB_CACHE_MAX = 256 * 1024;
@@ -131,20 +134,28 @@ export class ObjectDatabase implements ObjectWriter {
     const now = this.findNow(id);
     if (now) return now;
     if (!this.#scanned) await this.rescan();
-    let obj: GitObject | undefined;
-    try {
-      obj = await this.#findOnce(id);
-    } catch (e) {
-      // A pack removed behind our back (a gc elsewhere): its objects are in a newer one.
-      if (!(e instanceof FileNotFoundError)) throw e;
-    }
-    if (!obj) {
+    let rescanned = false;
+    for (let attempt = 1; ; attempt++) {
+      let obj: GitObject | undefined;
+      let vanished = false;
+      try {
+        obj = await this.#findOnce(id);
+      } catch (e) {
+        // A pack removed behind our back (a merge or gc elsewhere): its objects
+        // are in a newer one, which a rescan finds. Writers that keep merging
+        // can do this more than once, but not forever.
+        if (!(e instanceof FileNotFoundError) || attempt === MAX_FIND_ATTEMPTS) throw e;
+        vanished = true;
+      }
+      if (obj) return this.#accept(id, obj);
+      if (rescanned && !vanished) {
+        // Before calling it absent: a damaged index may be hiding it.
+        for (const p of this.#packs) p.index.verify();
+        return undefined;
+      }
       await this.rescan();
-      obj = await this.#findOnce(id);
-      // Before calling it absent: a damaged index may be hiding it.
-      if (!obj) for (const p of this.#packs) p.index.verify();
+      rescanned = true;
     }
-    return obj && this.#accept(id, obj);
   }
 
   /**

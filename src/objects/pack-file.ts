@@ -2,7 +2,7 @@
  * Reading objects out of one `.pack` through its `.idx`, by byte range, with
  * delta chains resolved iteratively and recently resolved bases cached.
  */
-import { CorruptObjectError } from "../errors.js";
+import { CorruptObjectError, FileNotFoundError } from "../errors.js";
 import type { Storage } from "../storage/storage.js";
 import { toHex } from "./hash.js";
 import { applyDelta } from "./delta.js";
@@ -67,11 +67,18 @@ export class PackFile {
     const index = PackIndex.decode(idxBytes, platform.hash, `${base}.idx`, idxBytes.length <= how.checkIndexUpTo);
     const path = `${base}.pack`;
     if (packStat.size < PACK_HEADER_SIZE + h) throw new CorruptObjectError(`${path}: pack file too short`);
-    const head = await storage.readRange(path, 0, PACK_HEADER_SIZE);
+    let head: Uint8Array, trailer: Uint8Array;
+    try {
+      head = await storage.readRange(path, 0, PACK_HEADER_SIZE);
+      trailer = await storage.readRange(path, packStat.size - h, h);
+    } catch (e) {
+      // Removed since the stat: another process merged it (its index goes first, the pack next).
+      if (e instanceof FileNotFoundError) return undefined;
+      throw e;
+    }
     const count = decodePackHeader(head, path);
     if (count !== index.count) throw new CorruptObjectError(`${path}: pack holds ${count} objects, its index ${index.count}`);
-    const trailer = toHex(await storage.readRange(path, packStat.size - h, h));
-    if (trailer !== index.packChecksum) throw new CorruptObjectError(`${path}: pack checksum does not match its index`);
+    if (toHex(trailer) !== index.packChecksum) throw new CorruptObjectError(`${path}: pack checksum does not match its index`);
     return new PackFile(storage, platform, path, index, packStat.size, cache, pages);
   }
 

@@ -3,7 +3,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { GitStore, NodeStorage, nodePlatform } from "../../src/node.js";
+import { GitStore, MemoryStorage, NodeStorage, nodePlatform, type FileStat } from "../../src/node.js";
 import { ObjectDatabase } from "../../src/objects/odb.js";
 import { PackWriter } from "../../src/objects/pack-writer.js";
 import { cleanupTemp, fsck, git, GIT_ENV, tempDir } from "../helpers/git.js";
@@ -337,7 +337,38 @@ describe("small packs across processes", () => {
   });
 });
 
+/** Storage that runs `onPackStat` right after answering the first stat of a `.pack` once armed. */
+class RacingStorage extends MemoryStorage {
+  onPackStat: (() => Promise<void>) | undefined;
+  override async stat(path: string): Promise<FileStat | undefined> {
+    const answer = await super.stat(path);
+    const hook = path.endsWith(".pack") ? this.onPackStat : undefined;
+    this.onPackStat = undefined;
+    if (hook) await hook();
+    return answer;
+  }
+}
+
 describe("pack removal", () => {
+  it("a reader opening packs while another handle merges them away reads everything", async () => {
+    const storage = new RacingStorage();
+    const writer = await GitStore.open(storage, { create: "main" });
+    let fs = await writer.branches.get("main");
+    const packs = async (): Promise<number> => ((await storage.list("objects/pack")) ?? []).filter((e) => e.name.endsWith(".pack")).length;
+    let n = 0;
+    while ((await packs()) < 15) fs = await fs.write(`f${n}`, `${n++}`);
+    const reader = await GitStore.open(storage);
+    // The reader lists 15 packs, stats the first: then the 16th commit merges all of them into one.
+    storage.onPackStat = async () => {
+      fs = await fs.write(`f${n}`, `${n++}`);
+      expect(await packs()).toBe(1);
+    };
+    const snap = await reader.branches.get("main");
+    expect(storage.onPackStat).toBeUndefined();
+    for (let i = 0; i < n - 1; i++) expect(await snap.readText(`f${i}`)).toBe(`${i}`);
+    expect((await (await reader.branches.get("main")).readText(`f${n - 1}`))).toBe(`${n - 1}`);
+  });
+
   it("merging small packs drops a multi-pack-index that would name them (git fsck stays clean)", async () => {
     const dir = join(tempDir(), "midx.git");
     const repo = await GitStore.open(dir, { create: "main", durability: "none" });
