@@ -55,6 +55,8 @@ export class ObjectDatabase implements ObjectWriter {
   readonly loose: LooseStore;
   #packs: PackFile[] = [];
   #scanned = false;
+  // Loose fan-out directories (`objects/xx`) as last scanned, for isStored().
+  #looseDirs = new Set<string>();
   readonly #deltaCache: Lru<number, GitObject>;
   readonly #pages: Lru<number, Uint8Array>;
   readonly #indexCheckBytes: number;
@@ -102,8 +104,10 @@ export class ObjectDatabase implements ObjectWriter {
     return hashObject(this.platform.hash, type, data);
   }
 
-  /** Re-read `objects/pack/`: open new packs, forget removed ones. */
+  /** Re-read `objects/pack/` (open new packs, forget removed ones) and which loose fan-out directories exist. */
   async rescan(): Promise<void> {
+    const fanOut = (await this.storage.list("objects")) ?? [];
+    this.#looseDirs = new Set(fanOut.filter((e) => e.isDirectory && /^[0-9a-f]{2}$/.test(e.name)).map((e) => e.name));
     const entries = (await this.storage.list("objects/pack")) ?? [];
     const bases = new Set(entries.filter((e) => e.name.endsWith(".idx") && e.name.startsWith("pack-")).map((e) => `objects/pack/${e.name.slice(0, -4)}`));
     const kept = this.#packs.filter((p) => bases.has(p.path.slice(0, -5)));
@@ -118,11 +122,27 @@ export class ObjectDatabase implements ObjectWriter {
   }
 
   /** Whether the object exists (packs as last scanned, then loose). */
-  async has(id: string): Promise<boolean> {
+  has(id: string): Promise<boolean> {
+    return this.#has(id, false);
+  }
+
+  /**
+   * Whether a writer may skip storing `id`: {@link has}, except that loose
+   * objects are looked for only in the fan-out directories that existed at
+   * the last scan, so that a repository without loose objects (gitstore
+   * writes none) costs no file lookup per new object. An object another
+   * process wrote loose since then is stored again, which git tolerates and
+   * gc undoes.
+   */
+  isStored(id: string): Promise<boolean> {
+    return this.#has(id, true);
+  }
+
+  async #has(id: string, scannedLooseDirsOnly: boolean): Promise<boolean> {
     if (this.#known.get(id)) return true;
     if (!this.#scanned) await this.rescan();
-    const raw = fromHex(id);
-    if (this.#packs.some((p) => p.hasRaw(raw)) || (await this.loose.has(id))) {
+    const looseMayHave = !scannedLooseDirsOnly || this.#looseDirs.has(id.slice(0, 2));
+    if (this.#inPack(id) || (looseMayHave && (await this.loose.has(id)))) {
       this.#known.set(id, true);
       return true;
     }
@@ -223,6 +243,7 @@ export class ObjectDatabase implements ObjectWriter {
     const id = this.hash(type, data);
     if (!(await this.has(id))) {
       this.#unflushed.push(await this.loose.write(id, type, data));
+      this.#looseDirs.add(id.slice(0, 2));
       this.#known.set(id, true);
     }
     return id;

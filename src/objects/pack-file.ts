@@ -88,11 +88,6 @@ export class PackFile {
     return this.#serial * 2 ** 40 + offset;
   }
 
-  /** Whether the pack holds the object with this raw id. */
-  hasRaw(raw: Uint8Array): boolean {
-    return this.index.findRaw(raw) >= 0;
-  }
-
   /**
    * Bytes of the pack, read through pages of {@link PAGE} bytes kept in the
    * shared cache: neighbouring entries (a commit walk, a tree and its blobs)

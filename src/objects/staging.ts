@@ -16,7 +16,7 @@ export class StagedObjects implements ObjectWriter {
 
   async write(type: ObjectType, data: Uint8Array): Promise<string> {
     const id = this.odb.hash(type, data);
-    if (this.#pack?.has(id) || (await this.odb.has(id))) return id;
+    if (this.#pack?.has(id) || (await this.odb.isStored(id))) return id;
     if (!this.#pack) {
       // Loaded on demand: an application that only reads never loads the pack writer.
       const { PackWriter } = await import("./pack-writer.js");

@@ -1,6 +1,7 @@
 /** Packs we write (gc, bulk import) are standard: git verifies, indexes and reads them. */
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { GitStore, MemoryStorage, NodeStorage, nodePlatform, type FileStat } from "../../src/node.js";
@@ -260,6 +261,32 @@ describe("commits as small packs", () => {
       const snap = await fresh.snapshot(h);
       if (i > 0) expect(await snap.readText(`d${(i - 1) % 7}/f${i - 1}.txt`)).toBe(`file ${i - 1}\n`);
     }
+  });
+});
+
+describe("commits and loose objects", () => {
+  it("a commit stores no object git already has loose; one git wrote loose after the last scan is stored again, harmlessly", async () => {
+    const dir = join(tempDir(), "loose-dedup.git");
+    const repo = await GitStore.open(dir, { create: "main", durability: "none" });
+    const hashObject = (text: string): string => git(dir, ["hash-object", "-w", "--stdin"], text).trim();
+    const blobIdOf = (text: string): string => createHash("sha1").update(`blob ${Buffer.byteLength(text)}\0${text}`).digest("hex");
+    const packedIds = (): Set<string> => new Set(git(dir, ["show-index"], readFileSync(join(dir, "objects/pack", packsOf(dir).at(-1)!.replace(/\.pack$/, ".idx")))).split("\n").filter(Boolean).map((l) => l.split(" ")[1]!));
+    const early = hashObject("written by git before gitstore looked\n");
+    const fresh = await GitStore.open(dir);
+    let fs = await fresh.branches.get("main");
+    fs = await fs.write("a.txt", "written by git before gitstore looked\n");
+    expect(packsOf(dir)).toHaveLength(1);
+    expect(packedIds().has(early)).toBe(false);
+    // The fan-out directory of this one did not exist when the handle scanned.
+    const texts = Array.from({ length: 300 }, (_, i) => `late ${i}\n`);
+    const late = texts.find((t) => !existsSync(join(dir, "objects", blobIdOf(t).slice(0, 2))))!;
+    expect(hashObject(late)).toBe(blobIdOf(late));
+    fs = await fs.write("b.txt", late);
+    expect(packedIds().has(blobIdOf(late))).toBe(true);
+    expect(fsck(dir)).toEqual([]);
+    expect(git(dir, ["cat-file", "-p", "main:b.txt"])).toBe(late);
+    expect(git(dir, ["cat-file", "-p", "main:a.txt"])).toBe("written by git before gitstore looked\n");
+    await repo.close();
   });
 });
 
