@@ -26,19 +26,24 @@ class NodeSha1 implements Hasher {
 
 // node:crypto's one-call hash (Node 20.12 and later): no Hash object per call,
 // which matters for the many small objects a read checks.
-const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: "hex") => string }).hash;
+const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: "hex" | "buffer") => string | Buffer }).hash;
+
+function asBytes(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
 
 /** SHA-1 through `node:crypto`. */
 export const nodeSha1: HashAlgorithm = {
   name: "sha1",
   size: 20,
   create: () => new NodeSha1(),
-  ...(oneShot ? { hashHex: (data: Uint8Array) => oneShot("sha1", data, "hex") } : {}),
+  ...(oneShot
+    ? {
+        hashHex: (data: Uint8Array) => oneShot("sha1", data, "hex") as string,
+        hashRaw: (data: Uint8Array) => asBytes(oneShot("sha1", data, "buffer") as Buffer),
+      }
+    : {}),
 };
-
-function asBytes(b: Buffer): Uint8Array {
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
 
 /** The native zlib context behind a `node:zlib` stream (undocumented; present since Node 10). */
 interface NativeZlib {

@@ -31,6 +31,13 @@ export interface HashAlgorithm {
    * `hash`: no object per call).
    */
   readonly hashHex?: (data: Uint8Array) => string;
+  /** The raw hash of `data` in one call, where cheaper (as for {@link hashHex}). */
+  readonly hashRaw?: (data: Uint8Array) => Uint8Array;
+}
+
+/** The raw hash of `data`: in one call where the algorithm has one. */
+export function hashBytes(algo: HashAlgorithm, data: Uint8Array): Uint8Array {
+  return algo.hashRaw ? algo.hashRaw(data) : algo.create().update(data).digest();
 }
 
 /** Pure TypeScript SHA-1: runs in every runtime. */

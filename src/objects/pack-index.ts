@@ -3,7 +3,7 @@
  * ids, CRCs and offsets. Held in memory; lookups are a binary search.
  */
 import { CorruptObjectError } from "../errors.js";
-import { fromHex, toHex, type HashAlgorithm } from "./hash.js";
+import { fromHex, hashBytes, toHex, type HashAlgorithm } from "./hash.js";
 
 const MAGIC = 0xff744f63;
 
@@ -81,7 +81,7 @@ export class PackIndex {
     if (this.#verified) return;
     const bytes = this.#bytes;
     const h = this.#h;
-    const sum = this.algo.create().update(bytes.subarray(0, bytes.length - h)).digest();
+    const sum = hashBytes(this.algo, bytes.subarray(0, bytes.length - h));
     const stored = bytes.subarray(bytes.length - h);
     for (let i = 0; i < h; i++) if (sum[i] !== stored[i]) throw new CorruptObjectError(`${this.where}: pack index checksum mismatch`);
     this.#verified = true;
@@ -203,6 +203,6 @@ export function encodePackIndex(entries: readonly PackIndexEntry[], packChecksum
     }
   });
   out.set(packChecksum, size - 2 * h);
-  out.set(algo.create().update(out.subarray(0, size - h)).digest(), size - h);
+  out.set(hashBytes(algo, out.subarray(0, size - h)), size - h);
   return out;
 }

@@ -5,7 +5,7 @@
  * index renamed last, since the `.idx` appearing is what publishes a pack.
  */
 import type { Storage } from "../storage/storage.js";
-import { toHex, type Hasher } from "./hash.js";
+import { hashBytes, toHex, type Hasher } from "./hash.js";
 import { hashObject, type ObjectType } from "./object.js";
 import { encodePackIndex, type PackIndexEntry } from "./pack-index.js";
 import { OBJ_OFS_DELTA, PACK_TYPE_CODES, encodeEntryHeader, encodeOfsDistance, encodePackHeader } from "./pack.js";
@@ -32,7 +32,8 @@ export class PackWriter {
   #chunks: Uint8Array[] = [];
   #chunkBytes = 0;
   #offset = 12;
-  readonly #hasher: Hasher;
+  // Made when the pack is streamed: a commit's small pack is hashed in one call.
+  #streamHash: Hasher | undefined;
   readonly #tmp: string;
   readonly #tmpIdx: string;
   readonly #tmpBody: string;
@@ -52,7 +53,6 @@ export class PackWriter {
     /** zlib level of the entries. */
     readonly level = DEFAULT_LEVEL,
   ) {
-    this.#hasher = platform.hash.create();
     const suffix = Math.random().toString(36).slice(2, 10);
     this.#tmp = `objects/pack/tmp_pack_${suffix}`;
     this.#tmpIdx = `objects/pack/tmp_idx_${suffix}`;
@@ -115,6 +115,10 @@ export class PackWriter {
     }
   }
 
+  #hasher(): Hasher {
+    return (this.#streamHash ??= this.platform.hash.create());
+  }
+
   /** The buffered entries as one array; the buffer is emptied. */
   #takeChunks(): Uint8Array {
     const joined = new Uint8Array(this.#chunkBytes);
@@ -131,13 +135,13 @@ export class PackWriter {
   async #flushChunks(count: number): Promise<void> {
     if (!this.#started) {
       const header = encodePackHeader(count);
-      this.#hasher.update(header);
+      this.#hasher().update(header);
       if (!(await this.storage.createExclusive(this.#tmp, header))) throw new Error(`temporary pack ${this.#tmp} exists`);
       this.#started = true;
     }
     if (this.#chunks.length === 0) return;
     const joined = this.#takeChunks();
-    this.#hasher.update(joined);
+    this.#hasher().update(joined);
     await this.storage.append(this.#tmp, joined);
   }
 
@@ -146,7 +150,7 @@ export class PackWriter {
     for (let offset = 0; ; offset += FLUSH_BYTES) {
       const piece = await this.storage.readRange(this.#tmpBody, offset, FLUSH_BYTES);
       if (piece.length === 0) break;
-      this.#hasher.update(piece);
+      this.#hasher().update(piece);
       await this.storage.append(this.#tmp, piece);
       if (piece.length < FLUSH_BYTES) break;
     }
@@ -168,7 +172,7 @@ export class PackWriter {
         this.#chunks.unshift(encodePackHeader(count));
         this.#chunkBytes += 12;
         const body = this.#takeChunks();
-        trailer = this.platform.hash.create().update(body).digest();
+        trailer = hashBytes(this.platform.hash, body);
         const whole = new Uint8Array(body.length + trailer.length);
         whole.set(body);
         whole.set(trailer, body.length);
@@ -178,12 +182,12 @@ export class PackWriter {
           const rest = this.#takeChunks();
           await this.#flushChunks(count); // the header
           await this.#copySpilled();
-          this.#hasher.update(rest);
+          this.#hasher().update(rest);
           await this.storage.append(this.#tmp, rest);
         } else {
           await this.#flushChunks(count);
         }
-        trailer = this.#hasher.digest();
+        trailer = this.#hasher().digest();
         await this.storage.append(this.#tmp, trailer);
       }
       this.#closed = true;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { digestHex, sha1, toHex } from "../../src/objects/hash.js";
+import { digestHex, hashBytes, sha1, toHex } from "../../src/objects/hash.js";
 import { nodeSha1 } from "../../src/node/platform.js";
 import { hashObject } from "../../src/objects/object.js";
 
@@ -54,6 +54,9 @@ describe("SHA-1 (pure TypeScript)", () => {
         expect(toHex(nodeSha1.create().update(b).digest())).toBe(ref(b));
         expect(digestHex(nodeSha1.create().update(b))).toBe(ref(b));
         expect(digestHex(sha1.create().update(b))).toBe(ref(b));
+        expect(nodeSha1.hashRaw).toBeDefined();
+        expect(toHex(hashBytes(nodeSha1, b))).toBe(ref(b));
+        expect(toHex(hashBytes(sha1, b))).toBe(ref(b));
       }),
       { seed: 7, numRuns: 3 },
     );
