@@ -26,7 +26,7 @@ class NodeSha1 implements Hasher {
 
 // node:crypto's one-call hash (Node 20.12 and later): no Hash object per call,
 // which matters for the many small objects a read checks.
-const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: "hex" | "buffer") => string | Buffer }).hash;
+const oneShot = (crypto as { hash?: { (algorithm: string, data: Uint8Array, encoding: "hex"): string; (algorithm: string, data: Uint8Array, encoding: "buffer"): Buffer } }).hash;
 
 function asBytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -39,8 +39,8 @@ export const nodeSha1: HashAlgorithm = {
   create: () => new NodeSha1(),
   ...(oneShot
     ? {
-        hashHex: (data: Uint8Array) => oneShot("sha1", data, "hex") as string,
-        hashRaw: (data: Uint8Array) => asBytes(oneShot("sha1", data, "buffer") as Buffer),
+        hashHex: (data: Uint8Array) => oneShot("sha1", data, "hex"),
+        hashRaw: (data: Uint8Array) => asBytes(oneShot("sha1", data, "buffer")),
       }
     : {}),
 };
