@@ -10,6 +10,7 @@ import { LooseStore } from "./loose.js";
 import { Lru } from "./lru.js";
 import { hashObject, markCached, type GitObject, type ObjectType } from "./object.js";
 import { PackFile } from "./pack-file.js";
+import type { PublishedPack } from "./pack-writer.js";
 import type { Platform } from "./platform.js";
 
 /** Where new objects go: the database itself (loose files) or a staging area (a pack). */
@@ -250,10 +251,10 @@ export class ObjectDatabase implements ObjectWriter {
   }
 
   /** Make a pack just published (by us) visible without a rescan or reading it back. */
-  async addPack(published: { base: string; idx: Uint8Array; bytes: number }): Promise<void> {
+  async addPack(published: PublishedPack): Promise<void> {
     if (!this.#scanned) await this.rescan();
     if (this.#packs.some((p) => p.path === `${published.base}.pack`)) return;
-    const pack = await PackFile.open(this.storage, this.platform, published.base, this.#deltaCache, this.#pages, { written: { idx: published.idx, size: published.bytes } });
+    const pack = await PackFile.open(this.storage, this.platform, published.base, this.#deltaCache, this.#pages, { written: published });
     if (pack) this.#packs.push(pack);
   }
 

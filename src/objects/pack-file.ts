@@ -54,12 +54,17 @@ export class PackFile {
   /**
    * Open `<base>.idx` + `<base>.pack`; `undefined` when either vanished
    * meanwhile. A pack we just wrote passes its index and size instead of
-   * having them read back. An index of up to `checkIndexUpTo` bytes has its
-   * checksum verified now, a larger one by `index.verify()` when relied on.
+   * having them read back, and its bytes when it kept them: reads then come
+   * from memory. An index of up to `checkIndexUpTo` bytes has its checksum
+   * verified now, a larger one by `index.verify()` when relied on.
    */
-  static async open(storage: Storage, platform: Platform, base: string, cache: Lru<number, GitObject>, pages: Lru<number, Uint8Array>, how: { written: { idx: Uint8Array; size: number } } | { checkIndexUpTo: number }): Promise<PackFile | undefined> {
-    // An index we just wrote needs no checking.
-    if ("written" in how) return new PackFile(storage, platform, `${base}.pack`, PackIndex.decode(how.written.idx, platform.hash, `${base}.idx`, false), how.written.size, cache, pages);
+  static async open(storage: Storage, platform: Platform, base: string, cache: Lru<number, GitObject>, pages: Lru<number, Uint8Array>, how: { written: { idx: Uint8Array; bytes: number; data?: Uint8Array } } | { checkIndexUpTo: number }): Promise<PackFile | undefined> {
+    if ("written" in how) {
+      // An index we just wrote needs no checking.
+      const pack = new PackFile(storage, platform, `${base}.pack`, PackIndex.decode(how.written.idx, platform.hash, `${base}.idx`, false), how.written.bytes, cache, pages);
+      pack.#data = how.written.data;
+      return pack;
+    }
     const idxBytes = await storage.read(`${base}.idx`);
     const packStat = await storage.stat(`${base}.pack`);
     if (!idxBytes || !packStat) return undefined;
@@ -82,6 +87,9 @@ export class PackFile {
     return new PackFile(storage, platform, path, index, packStat.size, cache, pages);
   }
 
+  // The whole pack, when we wrote it and kept it (a commit's small pack).
+  #data: Uint8Array | undefined;
+
   // Cache keys: a number per (pack, offset); the shared caches hold every pack's entries.
   readonly #serial = ++packSerial;
   #key(offset: number): number {
@@ -94,6 +102,7 @@ export class PackFile {
    * then cost one read, not one each. Large entries are read directly.
    */
   async #bytes(offset: number, length: number): Promise<Uint8Array> {
+    if (this.#data) return this.#data.subarray(offset, offset + length);
     const first = Math.floor(offset / PAGE);
     const last = Math.floor((offset + length - 1) / PAGE);
     if (last - first > 1) return this.storage.readRange(this.path, offset, length);
@@ -110,6 +119,7 @@ export class PackFile {
 
   /** The bytes when the pages they lie in are cached, else `undefined` (no I/O). */
   #cachedBytes(offset: number, length: number): Uint8Array | undefined {
+    if (this.#data) return this.#data.subarray(offset, offset + length);
     const first = Math.floor(offset / PAGE);
     const start = offset - first * PAGE;
     const a = this.pages.get(this.#key(first * PAGE));

@@ -17,7 +17,8 @@ export async function mergePacks(odb: ObjectDatabase, group: readonly PackFile[]
   try {
     for (const [id, [pack, i]] of entries) {
       const raw = await pack.rawWholeEntry(i);
-      if (raw) await writer.addRaw(id, raw);
+      // rawWholeEntry checked the bytes against the index's CRC, when it has one.
+      if (raw) await writer.addRaw(id, raw, pack.index.crc(i));
       else {
         const obj = await odb.read(id);
         await writer.add(obj.type, obj.data, id);

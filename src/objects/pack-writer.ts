@@ -24,7 +24,16 @@ export interface PublishedPack {
   readonly bytes: number;
   /** The `.idx` as written. */
   readonly idx: Uint8Array;
+  /** The whole `.pack`, when it is small enough to keep for reading (see {@link KEEP_BYTES}). */
+  readonly data?: Uint8Array;
 }
+
+/**
+ * A pack up to this size (a commit's) is handed back whole for reading: the
+ * merge that soon copies it, and reads of what was just written, then need
+ * no file opened.
+ */
+const KEEP_BYTES = 64 * 1024;
 
 export class PackWriter {
   readonly #entries: PackIndexEntry[] = [];
@@ -79,10 +88,13 @@ export class PackWriter {
     return id;
   }
 
-  /** Add an entry copied verbatim from another pack (a whole object, header and zlib data). */
-  async addRaw(id: string, entry: Uint8Array): Promise<void> {
+  /**
+   * Add an entry copied verbatim from another pack (a whole object, header
+   * and zlib data), with its CRC-32 when already known.
+   */
+  async addRaw(id: string, entry: Uint8Array, crc?: number): Promise<void> {
     if (this.#offsets.has(id)) return;
-    await this.#push(id, new Uint8Array(0), entry);
+    await this.#push(id, new Uint8Array(0), entry, crc);
   }
 
   /** Add object `id` as a delta against `baseId`, which must already be in this pack. */
@@ -97,10 +109,10 @@ export class PackWriter {
     await this.#push(id, prefix, await this.platform.zlib.deflate(delta, this.level));
   }
 
-  async #push(id: string, head: Uint8Array, body: Uint8Array): Promise<void> {
+  async #push(id: string, head: Uint8Array, body: Uint8Array, crc = this.platform.crc32(body, this.platform.crc32(head))): Promise<void> {
     if (this.#closed) throw new Error("pack writer already finished");
     if (this.count !== undefined && this.#entries.length >= this.count) throw new Error(`pack declared ${this.count} objects`);
-    this.#entries.push({ id, offset: this.#offset, crc: this.platform.crc32(body, this.platform.crc32(head)) });
+    this.#entries.push({ id, offset: this.#offset, crc });
     this.#offsets.set(id, this.#offset);
     this.#offset += head.length + body.length;
     this.#chunks.push(head, body);
@@ -167,6 +179,7 @@ export class PackWriter {
     if (this.count !== undefined && count !== this.count) throw new Error(`pack declared ${this.count} objects, got ${count}`);
     try {
       let trailer: Uint8Array;
+      let data: Uint8Array | undefined;
       if (!this.#started && !this.#spilled) {
         // Everything is still in memory (a commit's few objects): one file write.
         this.#chunks.unshift(encodePackHeader(count));
@@ -177,6 +190,7 @@ export class PackWriter {
         whole.set(body);
         whole.set(trailer, body.length);
         if (!(await this.storage.createExclusive(this.#tmp, whole))) throw new Error(`temporary pack ${this.#tmp} exists`);
+        if (whole.length <= KEEP_BYTES) data = whole;
       } else {
         if (this.#spilled) {
           const rest = this.#takeChunks();
@@ -198,7 +212,7 @@ export class PackWriter {
       if (options.sync && this.storage.sync) await this.storage.sync([this.#tmp, this.#tmpIdx]);
       await this.storage.rename(this.#tmp, `${base}.pack`, { sync: options.sync ?? false });
       await this.storage.rename(this.#tmpIdx, `${base}.idx`, { sync: options.sync ?? false });
-      return { base, count, bytes: this.#offset + trailer.length, idx };
+      return { base, count, bytes: this.#offset + trailer.length, idx, ...(data ? { data } : {}) };
     } catch (e) {
       await this.abort();
       throw e;
