@@ -208,7 +208,7 @@ export class PackWriter {
       const name = `pack-${toHex(trailer)}`;
       const base = `objects/pack/${name}`;
       const idx = encodePackIndex(this.#entries, trailer, this.platform.hash);
-      await this.storage.createExclusive(this.#tmpIdx, idx);
+      if (!(await this.storage.createExclusive(this.#tmpIdx, idx))) throw new Error(`temporary index ${this.#tmpIdx} exists`);
       if (options.sync && this.storage.sync) await this.storage.sync([this.#tmp, this.#tmpIdx]);
       await this.storage.rename(this.#tmp, `${base}.pack`, { sync: options.sync ?? false });
       await this.storage.rename(this.#tmpIdx, `${base}.idx`, { sync: options.sync ?? false });
