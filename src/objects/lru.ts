@@ -31,10 +31,11 @@ export class Lru<K, V> {
     }
     this.#map.set(key, value);
     this.#total += cost;
+    if (this.#total <= this.budget) return;
     for (const [k, v] of this.#map) {
-      if (this.#total <= this.budget) break;
       this.#map.delete(k);
       this.#total -= this.costOf(v);
+      if (this.#total <= this.budget) break;
     }
   }
 
