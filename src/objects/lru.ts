@@ -44,3 +44,27 @@ export class Lru<K, V> {
     this.#total = 0;
   }
 }
+
+/**
+ * The admission rule of caches that keep a value from its second use on: a
+ * pass that reads everything once (every file of a snapshot, every commit's
+ * trees down a history) then fills no cache. Remembers the last `entries`
+ * keys seen.
+ */
+export class SecondUse<K> {
+  readonly #seen: Lru<K, true>;
+  constructor(entries: number) {
+    this.#seen = new Lru(entries);
+  }
+
+  /** Whether `key` was seen before (then it is worth caching); otherwise it is remembered. */
+  again(key: K): boolean {
+    if (this.#seen.get(key)) return true;
+    this.#seen.set(key, true);
+    return false;
+  }
+
+  clear(): void {
+    this.#seen.clear();
+  }
+}
