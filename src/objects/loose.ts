@@ -62,16 +62,20 @@ export class LooseStore {
     return (await this.storage.stat(loosePath(id))) !== undefined;
   }
 
+  /** The fan-out directories (`objects/xx`) that exist: where loose objects can be. */
+  async fanOutDirs(): Promise<string[]> {
+    return ((await this.storage.list("objects")) ?? []).filter((e) => e.isDirectory && /^[0-9a-f]{2}$/.test(e.name)).map((e) => e.name);
+  }
+
   /** Every loose object: id, file path and modification time. */
   async list(): Promise<{ id: string; path: string; mtimeMs: number }[]> {
     const out: { id: string; path: string; mtimeMs: number }[] = [];
     const hexLength = this.platform.hash.size * 2;
-    for (const dir of (await this.storage.list("objects")) ?? []) {
-      if (!dir.isDirectory || !/^[0-9a-f]{2}$/.test(dir.name)) continue;
-      for (const f of (await this.storage.list(`objects/${dir.name}`)) ?? []) {
-        const id = dir.name + f.name;
+    for (const dir of await this.fanOutDirs()) {
+      for (const f of (await this.storage.list(`objects/${dir}`)) ?? []) {
+        const id = dir + f.name;
         if (f.isDirectory || id.length !== hexLength || !/^[0-9a-f]+$/.test(f.name)) continue;
-        const path = `objects/${dir.name}/${f.name}`;
+        const path = `objects/${dir}/${f.name}`;
         const st = await this.storage.stat(path);
         if (st) out.push({ id, path, mtimeMs: st.mtimeMs });
       }
