@@ -7,7 +7,7 @@ import { CorruptObjectError, FileNotFoundError } from "../errors.js";
 import type { Storage } from "../storage/storage.js";
 import { fromHex, isId } from "./hash.js";
 import { LooseStore } from "./loose.js";
-import { Lru } from "./lru.js";
+import { Lru, SecondUse } from "./lru.js";
 import { hashObject, markCached, type GitObject, type ObjectType } from "./object.js";
 import { PackFile } from "./pack-file.js";
 import type { PublishedPack } from "./pack-writer.js";
@@ -79,7 +79,7 @@ export class ObjectDatabase implements ObjectWriter {
    * file of a snapshot reads each once, and caching them would only hold their
    * memory (and cost a copy each: see `isCached`).
    */
-  readonly #readOnce = new Lru<string, true>(16_384);
+  readonly #blobUse = new SecondUse<string>(16_384);
   // Ids known to exist, so repeated writes of the same content cost nothing.
   readonly #known = new Lru<string, true>(100_000);
 
@@ -107,8 +107,7 @@ export class ObjectDatabase implements ObjectWriter {
 
   /** Re-read `objects/pack/` (open new packs, forget removed ones) and which loose fan-out directories exist. */
   async rescan(): Promise<void> {
-    const fanOut = (await this.storage.list("objects")) ?? [];
-    this.#looseDirs = new Set(fanOut.filter((e) => e.isDirectory && /^[0-9a-f]{2}$/.test(e.name)).map((e) => e.name));
+    this.#looseDirs = new Set(await this.loose.fanOutDirs());
     const entries = (await this.storage.list("objects/pack")) ?? [];
     const bases = new Set(entries.filter((e) => e.name.endsWith(".idx") && e.name.startsWith("pack-")).map((e) => `objects/pack/${e.name.slice(0, -4)}`));
     const kept = this.#packs.filter((p) => bases.has(p.path.slice(0, -5)));
@@ -152,15 +151,18 @@ export class ObjectDatabase implements ObjectWriter {
 
   /** The object, checked against its id, or `undefined` when absent. */
   async find(id: string): Promise<GitObject | undefined> {
-    const now = this.findNow(id);
-    if (now) return now;
+    const atHand = this.#atHand(id);
+    if (atHand) return atHand;
     if (!this.#scanned) await this.rescan();
     let rescanned = false;
     for (let attempt = 1; ; attempt++) {
       let obj: GitObject | undefined;
       let vanished = false;
       try {
-        obj = await this.#findOnce(id);
+        const at = this.#inPack(id);
+        // Whatever is cached resolves without waiting; only what must be read is awaited.
+        const got = at ? at.pack.readAt(at.offset, id) : this.loose.find(id);
+        obj = got instanceof Promise ? await got : got;
       } catch (e) {
         // A pack removed behind our back (a merge or gc elsewhere): its objects
         // are in a newer one, which a rescan finds. Writers that keep merging
@@ -185,14 +187,20 @@ export class ObjectDatabase implements ObjectWriter {
    * absent: only {@link find} tells).
    */
   findNow(id: string): GitObject | undefined {
-    const cached = this.#blobs.get(id);
-    if (cached) return cached;
-    if (!isId(id, this.platform.hash)) throw new CorruptObjectError(`malformed object id ${JSON.stringify(id)}`);
-    if (id === this.emptyTree) return emptyTree();
+    const atHand = this.#atHand(id);
+    if (atHand) return atHand;
     if (!this.#scanned) return undefined;
     const at = this.#inPack(id);
     const obj = at?.pack.readAtNow(at.offset, id);
     return obj && this.#accept(id, obj);
+  }
+
+  /** The object when it needs no lookup (a cached blob, the empty tree); a malformed id throws. */
+  #atHand(id: string): GitObject | undefined {
+    const cached = this.#blobs.get(id);
+    if (cached) return cached;
+    if (!isId(id, this.platform.hash)) throw new CorruptObjectError(`malformed object id ${JSON.stringify(id)}`);
+    return id === this.emptyTree ? emptyTree() : undefined;
   }
 
   /** The pack holding `id` and where, among the packs as last scanned. */
@@ -212,20 +220,12 @@ export class ObjectDatabase implements ObjectWriter {
       if (actual !== id) throw new CorruptObjectError(`object ${id} is damaged: its content hashes to ${actual}`);
     }
     if (obj.type === "blob" && obj.data.length <= BLOB_CACHE_MAX) {
-      if (this.#readOnce.get(id)) {
+      if (this.#blobUse.again(id)) {
         this.#blobs.set(id, obj);
         markCached(obj.data);
-      } else {
-        this.#readOnce.set(id, true);
       }
     }
     return obj;
-  }
-
-  #findOnce(id: string): Promise<GitObject | undefined> {
-    if (id === this.emptyTree) return Promise.resolve(emptyTree());
-    const at = this.#inPack(id);
-    return at ? at.pack.readAt(at.offset, id) : this.loose.find(id);
   }
 
   /** The object; a missing one is corruption (something referenced it). */
@@ -336,7 +336,7 @@ export class ObjectDatabase implements ObjectWriter {
 
   /** Drop every cache and forget the packs (reopened on the next read). */
   close(): void {
-    for (const cache of [this.#deltaCache, this.#pages, this.#blobs, this.#readOnce, this.#known]) cache.clear();
+    for (const cache of [this.#deltaCache, this.#pages, this.#blobs, this.#blobUse, this.#known]) cache.clear();
     this.#packs = [];
     this.#scanned = false;
   }

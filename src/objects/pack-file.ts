@@ -248,6 +248,12 @@ export class PackFile {
     return read ? this.#bytes(dataStart, first).then(entry) : undefined;
   }
 
+  /** Cache the object resolved at `offset` as a delta base (its bytes are then the cache's). */
+  #keep(offset: number, obj: GitObject): void {
+    this.cache.set(this.#key(offset), obj);
+    markCached(obj.data);
+  }
+
   /**
    * The object at `offset` (named `id` for errors) when every byte it needs
    * is cached: no waiting (a history walk reads most objects this way, and
@@ -260,11 +266,20 @@ export class PackFile {
     return step.done ? step.value : undefined;
   }
 
-  /** The object at `offset` (named `id` for errors). Not hash-checked here. */
-  async readAt(offset: number, id: string): Promise<GitObject> {
-    await this.platform.zlib.load?.();
+  /**
+   * The object at `offset` (named `id` for errors): at once when every byte
+   * it needs is cached, else a promise, the walk resuming where it had to
+   * wait (nothing resolved so far is done again). Not hash-checked here.
+   */
+  readAt(offset: number, id: string): GitObject | Promise<GitObject> {
+    const loading = this.platform.zlib.load?.();
+    if (loading) return loading.then(() => this.readAt(offset, id));
     const walk = this.#resolve(offset, new Where(this.path, id, offset));
-    let step = walk.next();
+    const step = walk.next();
+    return step.done ? step.value : this.#resume(walk, step);
+  }
+
+  async #resume(walk: Generator<() => Promise<unknown>, GitObject, unknown>, step: IteratorResult<() => Promise<unknown>, GitObject>): Promise<GitObject> {
     while (!step.done) step = walk.next(await step.value());
     return step.value;
   }
@@ -302,13 +317,11 @@ export class PackFile {
     // Keep what delta chains produce (the next read of a neighbouring version
     // resumes from there); an object stored whole is not kept until it serves
     // as a base.
-    this.cache.set(this.#key(off), base);
-    markCached(base.data);
+    this.#keep(off, base);
     let data = base.data;
     for (let i = deltas.length - 1; i >= 0; i--) {
       data = applyDelta(data, deltas[i]!, where);
-      this.cache.set(this.#key(chainOffsets[i]!), { type: base.type, data });
-      markCached(data);
+      this.#keep(chainOffsets[i]!, { type: base.type, data });
     }
     return { type: base.type, data };
   }
