@@ -1,0 +1,124 @@
+/**
+ * A storage that fails (as a full disk does) at any step of a write loses
+ * nothing: the write rejects with that error, the branch stays where it was
+ * (or, when only the cleanup after the ref moved failed, the write counts),
+ * no lock is left behind, the next write works, and git finds nothing wrong.
+ */
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { GitStore, NodeStorage, type FS, type Storage, type WriteOptions } from "../../src/node.js";
+import { cleanupTemp, fsck, git, tempDir } from "../helpers/git.js";
+
+afterAll(cleanupTemp);
+
+class DiskFull extends Error {
+  readonly code = "ENOSPC";
+}
+
+/** Counts the calls that change storage and fails the one numbered `failAt`. */
+class FailingStorage implements Storage {
+  calls = 0;
+  failAt = -1;
+  failed: string | undefined;
+  constructor(readonly inner: Storage) {}
+  #step(what: string): void {
+    if (this.calls++ === this.failAt) {
+      this.failed = what;
+      throw new DiskFull(`no space left on device (${what})`);
+    }
+  }
+  read = (p: string) => this.inner.read(p);
+  readRange = (p: string, o: number, l: number) => this.inner.readRange(p, o, l);
+  list = (d: string) => this.inner.list(d);
+  stat = (p: string) => this.inner.stat(p);
+  write = async (p: string, d: Uint8Array, o?: WriteOptions) => (this.#step(`write ${p}`), this.inner.write(p, d, o));
+  createExclusive = async (p: string, d: Uint8Array, o?: WriteOptions) => (this.#step(`create ${p}`), this.inner.createExclusive(p, d, o));
+  append = async (p: string, d: Uint8Array, o?: WriteOptions) => (this.#step(`append ${p}`), this.inner.append(p, d, o));
+  rename = async (a: string, b: string, o?: WriteOptions) => (this.#step(`rename ${a}`), this.inner.rename(a, b, o));
+  remove = async (p: string) => (this.#step(`remove ${p}`), this.inner.remove(p));
+  mkdirp = async (d: string) => (this.#step(`mkdir ${d}`), this.inner.mkdirp(d));
+}
+
+/**
+ * Runs `commits` writes on a fresh repository, the last one through a
+ * storage failing at its `k`-th changing call, for every `k` until that
+ * write passes untouched. Checks the repository after each failure.
+ */
+async function everyFailure(name: string, commits: number, durability: "none" | "full"): Promise<[step: string, rejected: boolean][]> {
+  const seen: [string, boolean][] = [];
+  for (let k = 0; ; k++) {
+    const dir = join(tempDir(), `${name}-${k}.git`);
+    const storage = new FailingStorage(new NodeStorage(dir));
+    const repo = await GitStore.open(storage, { create: "main", durability });
+    let fs: FS = await repo.branches.get("main");
+    for (let i = 1; i < commits; i++) fs = await fs.write(`d${i % 3}/f${i}.txt`, `file ${i}\n`);
+    storage.calls = 0;
+    storage.failAt = k;
+    let outcome: FS | unknown;
+    try {
+      outcome = await fs.write("last.txt", "the last write\n");
+    } catch (e) {
+      outcome = e;
+    }
+    storage.failAt = -1;
+    if (storage.failed === undefined) {
+      expect(outcome).toHaveProperty("hash");
+      await repo.close();
+      return seen;
+    }
+    seen.push([storage.failed, outcome instanceof DiskFull]);
+    const head = (await repo.branches.get("main")).hash;
+    if (outcome instanceof DiskFull) {
+      // The write failed: the branch did not move.
+      expect(head, storage.failed).toBe(fs.hash);
+    } else {
+      // The write landed and only work after it failed (merging small packs): the branch moved.
+      expect(outcome, storage.failed).toHaveProperty("hash");
+      expect(head, storage.failed).toBe((outcome as FS).hash);
+      expect(await (outcome as FS).readText("last.txt")).toBe("the last write\n");
+    }
+    // Everything committed before is intact, and writing goes on.
+    const again = await (await repo.branches.get("main")).write("after.txt", "written after the failure\n");
+    expect(await again.readText(`d${(commits - 1) % 3}/f${commits - 1}.txt`)).toBe(`file ${commits - 1}\n`);
+    await repo.close();
+    expect(fsck(dir), storage.failed).toEqual([]);
+    expect(git(dir, ["cat-file", "-p", "main:after.txt"])).toBe("written after the failure\n");
+    expect(git(dir, ["rev-list", "--count", "main"]).trim()).toBe(String(commits + (outcome instanceof DiskFull ? 1 : 2)));
+  }
+}
+
+describe("a storage failure at any step of a write", () => {
+  it("loses nothing: the branch stays (or the write counts), no lock is left, fsck is clean", async () => {
+    const steps = await everyFailure("plain", 3, "none");
+    // Every step of the commit failed once: the pack, its index, the ref lock, the reflogs.
+    expect(steps.every(([, rejected]) => rejected)).toBe(true);
+    expect(steps.map(([step]) => step)).toEqual([
+      expect.stringMatching(/^create objects\/pack\/tmp_pack_/),
+      expect.stringMatching(/^create objects\/pack\/tmp_idx_/),
+      expect.stringMatching(/^rename objects\/pack\/tmp_pack_/),
+      expect.stringMatching(/^rename objects\/pack\/tmp_idx_/),
+      "create refs/heads/main.lock",
+      "append logs/refs/heads/main",
+      "append logs/HEAD",
+      "rename refs/heads/main.lock",
+    ]);
+  });
+
+  it("the same with full durability", async () => {
+    const steps = await everyFailure("full", 3, "full");
+    expect(steps.length).toBeGreaterThanOrEqual(8);
+    expect(steps.every(([, rejected]) => rejected)).toBe(true);
+  });
+
+  it("the same for the write that merges the small packs", async () => {
+    // The 16th commit's pack completes a group of 16: the write merges them.
+    const steps = await everyFailure("merge", 16, "none");
+    // Up to the ref's move a failure fails the write; the merge after it only
+    // tidies up, so its failure leaves the small packs for a later merge.
+    const moved = steps.findIndex(([step]) => step === "rename refs/heads/main.lock") + 1;
+    expect(moved).toBe(8);
+    expect(steps.slice(0, moved).every(([, rejected]) => rejected)).toBe(true);
+    expect(steps.slice(moved).every(([, rejected]) => !rejected)).toBe(true);
+    expect(steps.slice(moved).filter(([step]) => step.startsWith("remove objects/pack/pack-")).length).toBe(32);
+  });
+});
