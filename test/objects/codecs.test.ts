@@ -55,6 +55,22 @@ describe("trees", () => {
     expect(() => decodeTree(raw("100644 a\0").subarray(0, 15), sha1, "t")).toThrow(/truncated/);
     expect(() => decodeTree(raw("10x644 a\0"), sha1, "t")).toThrow(/mode/);
   });
+
+  it("finds a file and a directory of the same name wherever git's order puts them", () => {
+    // Names that sort between `x` and `x/`: `x` extended by bytes below `/`.
+    const name = fc.stringMatching(/^[ab][ab!.\-]{0,3}$/);
+    const entry = fc.record({ name, tree: fc.boolean() });
+    fc.assert(
+      fc.property(fc.uniqueArray(entry, { selector: (x) => `${x.name}${x.tree ? "/" : ""}`, maxLength: 30 }), (list) => {
+        const sorted = list.map((x) => ({ ...x, key: enc.encode(x.tree ? `${x.name}/` : x.name) })).sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+        const bytes = new Uint8Array(sorted.flatMap((x) => [...enc.encode(`${x.tree ? "40000" : "100644"} ${x.name}\0`), ...Buffer.from(x.tree ? EMPTY_TREE : HELLO, "hex")]));
+        const both = list.some((x) => x.tree && list.some((y) => !y.tree && y.name === x.name));
+        if (both) expect(() => decodeTree(bytes, sha1, "t")).toThrow(/duplicate/);
+        else expect(decodeTree(bytes, sha1, "t")).toHaveLength(list.length);
+      }),
+      { seed: 7, numRuns: 2000 },
+    );
+  });
 });
 
 describe("tree views", () => {
