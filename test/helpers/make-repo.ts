@@ -112,10 +112,11 @@ export function makeGitRepo(dir: string, spec: RepoSpec): string {
   return dir;
 }
 
-/** Repack the way `git gc --aggressive` does, or with deep chains. */
-export function repack(dir: string, how: "aggressive" | "deep"): void {
+/** Repack the way `git gc --aggressive` does, with deep chains, or into one pack with a version 1 index. */
+export function repack(dir: string, how: "aggressive" | "deep" | "index-v1"): void {
   if (how === "aggressive") git(dir, ["gc", "--aggressive", "--prune=now", "--quiet"]);
-  else git(dir, ["repack", "-adf", "--depth=250", "--window=250", "-q"]);
+  else if (how === "deep") git(dir, ["repack", "-adf", "--depth=250", "--window=250", "-q"]);
+  else git(dir, ["-c", "pack.indexVersion=1", "repack", "-adf", "-q"]);
 }
 
 /** Turn every pack into loose objects. */

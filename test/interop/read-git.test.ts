@@ -45,6 +45,7 @@ const variants = {
   loose: (dir: string) => explode(dir),
   aggressive: (dir: string) => repack(dir, "aggressive"),
   deep: (dir: string) => repack(dir, "deep"),
+  "index v1": (dir: string) => repack(dir, "index-v1"),
 };
 
 describe.each(Object.keys(variants) as (keyof typeof variants)[])("reading a %s repository written by git", (variant) => {
@@ -63,6 +64,10 @@ describe.each(Object.keys(variants) as (keyof typeof variants)[])("reading a %s 
       const { deltas, maxDepth } = deltaCount(dir);
       expect(deltas).toBeGreaterThan(100);
       if (variant === "deep") expect(maxDepth).toBeGreaterThan(30);
+      // Version 1 indexes have no header: they start with the fan-out table.
+      const idx = readdirSync(join(dir, "objects/pack")).filter((f) => f.endsWith(".idx"));
+      const magic = readFileSync(join(dir, "objects/pack", idx[0]!)).readUInt32BE(0);
+      expect(magic === 0xff744f63).toBe(variant !== "index v1");
     }
     expect(expected.size).toBeGreaterThan(500);
   });

@@ -2,7 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CorruptObjectError } from "../../src/errors.js";
 import { applyDelta } from "../../src/objects/delta.js";
+import { sha1, toHex } from "../../src/objects/hash.js";
 import { decodeEntryHeader, decodeOfsDistance, encodeEntryHeader, encodeOfsDistance } from "../../src/objects/pack.js";
+import { encodePackIndex, PackIndex } from "../../src/objects/pack-index.js";
 
 describe("pack entry headers", () => {
   it("decodes git's examples", () => {
@@ -66,5 +68,29 @@ describe("delta application", () => {
     expect(() => applyDelta(base, d(20, 1, 0), "x")).toThrow(/opcode 0/);
     expect(() => applyDelta(base, d(20, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 0x41), "x")).toThrow(CorruptObjectError); // absurd size, no huge allocation
     expect(() => applyDelta(base, d(20, 1, 0x91, 1), "x")).toThrow(/truncated/);
+  });
+});
+
+describe("pack index lookups", () => {
+  it("find every id and nothing else, however long the prefixes they share", () => {
+    // Ids drawn from a few stems, so that many share their first bytes (up to all but the last).
+    const id = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 19 }), fc.uint8Array({ minLength: 20, maxLength: 20 })).map(([stem, keep, tail]) => {
+      const bytes = new Uint8Array(20).fill(0x40 + stem * 0x31);
+      bytes.set(tail.subarray(keep), keep);
+      return toHex(bytes);
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(id, { minLength: 1, maxLength: 60 }), fc.array(id, { maxLength: 20 }), (ids, probes) => {
+        const idx = PackIndex.decode(encodePackIndex(ids.map((x, i) => ({ id: x, offset: 12 + i, crc: i })), new Uint8Array(20), sha1), sha1, "t.idx");
+        const sorted = [...ids].sort();
+        for (const x of ids) {
+          const i = idx.find(x);
+          expect(i).toBe(sorted.indexOf(x));
+          expect(idx.offset(i)).toBe(12 + ids.indexOf(x));
+        }
+        for (const x of probes) expect(idx.find(x)).toBe(sorted.indexOf(x));
+      }),
+      { seed: 5, numRuns: 500 },
+    );
   });
 });
