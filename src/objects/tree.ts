@@ -137,29 +137,15 @@ export class TreeView {
       p = nul + 1 + h;
     }
     const view = new TreeView(data, bounds.slice(0, 2 * count), h);
-    if (hasSubtrees) view.#checkNoFileLikeDirectory(where);
-    return view;
-  }
-
-  /**
-   * A file and a directory of the same name are not neighbours in git's
-   * order: `x` sorts before `x/`, with names like `x-` and `x.` between (they
-   * extend `x` by a byte below `/`). So only the run of entries just before a
-   * directory that extend its name can hide the file.
-   */
-  #checkNoFileLikeDirectory(where: string): void {
-    const data = this.data;
-    for (let i = 1; i < this.length; i++) {
-      if (!this.isTree(i)) continue;
-      const start = this.#nameStart(i);
-      const length = this.#nameEnd(i) - start;
-      for (let j = i - 1; j >= 0; j--) {
-        const other = this.#nameStart(j);
-        const otherLength = this.#nameEnd(j) - other;
-        if (otherLength < length || compareRanges(data, other, other + length, false, data, start, start + length, false) !== 0) break;
-        if (otherLength === length) throw new CorruptObjectError(`tree ${where}: duplicate entry ${JSON.stringify(this.name(i))}`);
+    // A file and a directory of the same name are not neighbours in git's order.
+    if (hasSubtrees) {
+      for (let i = 0; i < count; i++) {
+        if (view.isTree(i) && view.#search(data, view.#nameStart(i), view.#nameEnd(i), false) >= 0) {
+          throw new CorruptObjectError(`tree ${where}: duplicate entry ${JSON.stringify(view.name(i))}`);
+        }
       }
     }
+    return view;
   }
 
   /** Number of entries. */
