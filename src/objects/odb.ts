@@ -5,11 +5,12 @@
  */
 import { CorruptObjectError, FileNotFoundError } from "../errors.js";
 import type { Storage } from "../storage/storage.js";
-import { fromHex, isId } from "./hash.js";
+import { isId } from "./hash.js";
 import { LooseStore } from "./loose.js";
 import { Lru, SecondUse } from "./lru.js";
 import { hashObject, markCached, type GitObject, type ObjectType } from "./object.js";
 import { PackFile } from "./pack-file.js";
+import { searchKey } from "./pack-index.js";
 import type { PublishedPack } from "./pack-writer.js";
 import type { Platform } from "./platform.js";
 
@@ -205,9 +206,9 @@ export class ObjectDatabase implements ObjectWriter {
 
   /** The pack holding `id` and where, among the packs as last scanned. */
   #inPack(id: string): { pack: PackFile; offset: number } | undefined {
-    const raw = fromHex(id);
+    const key = searchKey(id);
     for (const pack of this.#packs) {
-      const i = pack.index.findRaw(raw);
+      const i = pack.index.findKeyed(key, id);
       if (i >= 0) return { pack, offset: pack.index.offset(i) };
     }
     return undefined;

@@ -114,14 +114,19 @@ export class PackIndex {
     return this.#version === 2 ? this.#view.getUint32(this.#ids + this.count * this.#h + i * 4) : undefined;
   }
 
-  /** Sorted position of `id`, or -1. */
+  /** Sorted position of `id` (lowercase hex), or -1. */
   find(id: string): number {
-    return this.#search(fromHex(id));
+    return this.findKeyed(searchKey(id), id);
   }
 
-  /** Like {@link find}, for an id already in raw form (one conversion for a search over many packs). */
+  /** {@link find} with the id's {@link searchKey} already made (one for a search over many packs). */
+  findKeyed(key: number, id: string): number {
+    return this.#search(key, id);
+  }
+
+  /** Like {@link find}, for an id in raw form. */
   findRaw(raw: Uint8Array): number {
-    return this.#search(raw);
+    return this.#search(raw[0]! * 2 ** 32 + (((raw[1]! << 24) | (raw[2]! << 16) | (raw[3]! << 8) | raw[4]!) >>> 0), raw);
   }
 
   /** Sorted positions whose id starts with `prefix` (lowercase hex, at least one digit). */
@@ -136,22 +141,27 @@ export class PackIndex {
     return out;
   }
 
-  #search(want: Uint8Array): number {
-    const b = want[0]!;
+  /**
+   * Binary search for the id `want` (hex or raw) whose {@link searchKey} is
+   * `key`. The ids of one fan-out bucket share their first byte and nearly
+   * always differ in the next four: one 32-bit comparison decides a step,
+   * and the rest of the id is compared only where those agree. (A search
+   * often runs before the JIT has compiled it, where each byte costs; a hex
+   * id is never converted whole.)
+   */
+  #search(key: number, want: string | Uint8Array): number {
+    const first = Math.floor(key / 2 ** 32);
+    const next = key - first * 2 ** 32;
     const view = this.#view;
-    let lo = b === 0 ? 0 : view.getUint32(this.#fanout + (b - 1) * 4);
-    let hi = view.getUint32(this.#fanout + b * 4);
-    // The ids of one fan-out bucket share their first byte and nearly always
-    // differ in the next four: one 32-bit comparison decides a step (a search
-    // often runs before the JIT has compiled it, where each byte costs).
-    const key = ((want[1]! << 24) | (want[2]! << 16) | (want[3]! << 8) | want[4]!) >>> 0;
+    let lo = first === 0 ? 0 : view.getUint32(this.#fanout + (first - 1) * 4);
+    let hi = view.getUint32(this.#fanout + first * 4);
     const stride = this.#version === 2 ? this.#h : 4 + this.#h;
     const ids = this.#ids;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const p = ids + mid * stride;
-      let cmp = view.getUint32(p + 1) - key;
-      if (cmp === 0) cmp = this.#compareRest(p, want);
+      let cmp = view.getUint32(p + 1) - next;
+      if (cmp === 0) cmp = this.#compareRest(p, first, want);
       if (cmp === 0) return mid;
       if (cmp < 0) lo = mid + 1;
       else hi = mid;
@@ -159,17 +169,37 @@ export class PackIndex {
     return -1;
   }
 
-  /** The id at byte `p` against `want`, but for bytes 1 to 4 (known equal). */
-  #compareRest(p: number, want: Uint8Array): number {
+  /** The id at byte `p` against `want` (first byte `first`), but for bytes 1 to 4 (known equal). */
+  #compareRest(p: number, first: number, want: string | Uint8Array): number {
     const bytes = this.#bytes;
     // A damaged fan-out table could put an id of another first byte here.
-    if (bytes[p] !== want[0]) return bytes[p]! - want[0]!;
-    for (let k = 5; k < want.length; k++) {
-      const d = bytes[p + k]! - want[k]!;
+    if (bytes[p] !== first) return bytes[p]! - first;
+    const h = this.#h;
+    if (typeof want !== "string") {
+      for (let k = 5; k < h; k++) {
+        const d = bytes[p + k]! - want[k]!;
+        if (d !== 0) return d;
+      }
+      return 0;
+    }
+    // Three bytes (six hex digits) at a time.
+    for (let k = 5; k < h; k += 3) {
+      const n = Math.min(3, h - k);
+      let x = 0;
+      for (let j = 0; j < n; j++) x = x * 256 + bytes[p + k + j]!;
+      const d = x - parseInt(want.slice(2 * k, 2 * (k + n)), 16);
       if (d !== 0) return d;
     }
     return 0;
   }
+}
+
+/**
+ * What a pack index search starts from: the first five bytes of the hex id
+ * `id` (lowercase, checked by the caller) as one number (40 bits, exact).
+ */
+export function searchKey(id: string): number {
+  return parseInt(id.slice(0, 10), 16);
 }
 
 /** One object of a pack, as its index records it. */

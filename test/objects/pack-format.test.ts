@@ -89,6 +89,8 @@ describe("pack index lookups", () => {
           expect(idx.offset(i)).toBe(12 + ids.indexOf(x));
         }
         for (const x of probes) expect(idx.find(x)).toBe(sorted.indexOf(x));
+        // The raw form finds the same.
+        for (const x of [...ids, ...probes]) expect(idx.findRaw(Buffer.from(x, "hex"))).toBe(sorted.indexOf(x));
       }),
       { seed: 5, numRuns: 500 },
     );
