@@ -7,10 +7,7 @@ import { CorruptObjectError } from "../errors.js";
 import type { Storage } from "../storage/storage.js";
 import { decodeHeader, encodeHeader, MAX_HEADER, type GitObject, type ObjectType } from "./object.js";
 import type { Platform } from "./platform.js";
-import { ZlibError, type Zlib } from "./zlib.js";
-
-/** Git's default `core.looseCompression`: best speed. */
-const LOOSE_LEVEL = 1;
+import { FAST_LEVEL, levelFor, ZlibError, type Zlib } from "./zlib.js";
 
 export function loosePath(id: string): string {
   return `objects/${id.slice(0, 2)}/${id.slice(2)}`;
@@ -22,7 +19,7 @@ export function encodeLoose(zlib: Zlib, type: ObjectType, data: Uint8Array): Pro
   const canonical = new Uint8Array(header.length + data.length);
   canonical.set(header);
   canonical.set(data, header.length);
-  return zlib.deflate(canonical, LOOSE_LEVEL);
+  return zlib.deflate(canonical, levelFor(data, FAST_LEVEL));
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { ObjectDatabase } from "./odb.js";
 import type { PackFile } from "./pack-file.js";
 import { PackWriter, type PublishedPack } from "./pack-writer.js";
+import { FAST_LEVEL } from "./zlib.js";
 
 /**
  * Write one pack holding every object of `group` and publish it (the caller
@@ -13,7 +14,7 @@ export async function mergePacks(odb: ObjectDatabase, group: readonly PackFile[]
   for (const p of group) p.index.verify();
   const entries = new Map<string, [PackFile, number]>();
   for (const p of group) for (let i = 0; i < p.index.count; i++) entries.set(p.index.id(i), [p, i]);
-  const writer = new PackWriter(odb.storage, odb.platform, entries.size, 1);
+  const writer = new PackWriter(odb.storage, odb.platform, entries.size, FAST_LEVEL);
   try {
     for (const [id, [pack, i]] of entries) {
       const raw = await pack.rawWholeEntry(i);

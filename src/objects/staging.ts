@@ -8,6 +8,7 @@
 import type { ObjectDatabase, ObjectWriter } from "./odb.js";
 import type { ObjectType } from "./object.js";
 import type { PackWriter } from "./pack-writer.js";
+import { FAST_LEVEL } from "./zlib.js";
 
 export class StagedObjects implements ObjectWriter {
   #pack: PackWriter | undefined;
@@ -20,8 +21,8 @@ export class StagedObjects implements ObjectWriter {
     if (!this.#pack) {
       // Loaded on demand: an application that only reads never loads the pack writer.
       const { PackWriter } = await import("./pack-writer.js");
-      // Level 1, as git writes loose objects: a commit is latency-bound; gc recompresses.
-      this.#pack ??= new PackWriter(this.odb.storage, this.odb.platform, undefined, 1);
+      // Fast, as git writes loose objects: a commit is latency-bound; gc recompresses.
+      this.#pack ??= new PackWriter(this.odb.storage, this.odb.platform, undefined, FAST_LEVEL);
     }
     await this.#pack.add(type, data, id);
     return id;

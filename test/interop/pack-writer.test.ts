@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { GitStore, MemoryStorage, NodeStorage, nodePlatform, type FileStat } from "../../src/node.js";
 import { ObjectDatabase } from "../../src/objects/odb.js";
 import { PackWriter } from "../../src/objects/pack-writer.js";
-import { cleanupTemp, fsck, git, GIT_ENV, tempDir } from "../helpers/git.js";
+import { looksIncompressible } from "../../src/objects/zlib.js";
+import { cleanupTemp, fsck, git, gitBytes, GIT_ENV, tempDir } from "../helpers/git.js";
 import { allObjects, makeGitRepo, rng } from "../helpers/make-repo.js";
 
 afterAll(cleanupTemp);
@@ -261,6 +262,38 @@ describe("commits as small packs", () => {
       const snap = await fresh.snapshot(h);
       if (i > 0) expect(await snap.readText(`d${(i - 1) % 7}/f${i - 1}.txt`)).toBe(`file ${i - 1}\n`);
     }
+  });
+});
+
+describe("incompressible data in commits", () => {
+  it("is stored uncompressed, read back by git, and gc compresses what only looked incompressible", async () => {
+    const dir = join(tempDir(), "stored.git");
+    const repo = await GitStore.open(dir, { create: "main", durability: "none" });
+    const rand = rng(5);
+    const random = Uint8Array.from({ length: 4099 }, () => Math.floor(rand() * 256));
+    // Random, but one block 16 times over: deflate's matches shrink it, which the sample does not show.
+    const repeated = new Uint8Array(16 * random.length);
+    for (let i = 0; i < 16; i++) repeated.set(random, i * random.length);
+    expect(looksIncompressible(repeated)).toBe(true);
+    const text = new TextEncoder().encode("a line of text that deflate shrinks well\n".repeat(1500));
+    let fs = await repo.branches.get("main");
+    fs = await fs.batch((b) => {
+      b.write("random.bin", random);
+      b.write("repeated.bin", repeated);
+      b.write("text.txt", text);
+    });
+    const pack = readFileSync(join(dir, "objects/pack", packsOf(dir).at(-1)!));
+    // Both random-looking files stored (about their own size), the text compressed to a sliver.
+    expect(pack.length).toBeGreaterThan(random.length + repeated.length);
+    expect(pack.length).toBeLessThan(random.length + repeated.length + 4096);
+    checkPacks(dir);
+    expect(fsck(dir)).toEqual([]);
+    expect(gitBytes(dir, ["cat-file", "blob", "main:repeated.bin"]).equals(repeated)).toBe(true);
+    expect(gitBytes(dir, ["cat-file", "blob", "main:random.bin"]).equals(random)).toBe(true);
+    const summary = await repo.gc();
+    expect(summary.bytesAfter).toBeLessThan(random.length + 12_000);
+    expect(Buffer.from(await (await repo.branches.get("main")).read("repeated.bin")).equals(repeated)).toBe(true);
+    expect(fsck(dir)).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { pakoZlib, ZlibError } from "../../src/objects/zlib.js";
+import { FAST_LEVEL, levelFor, looksIncompressible, pakoZlib, ZlibError } from "../../src/objects/zlib.js";
 
 beforeAll(() => pakoZlib.load?.());
 import { nodePlatform, nodeZlib } from "../../src/node/platform.js";
@@ -14,7 +14,7 @@ const impls = [
 describe("zlib", () => {
   it("pako and node:zlib deflate to the same bytes and inflate each other's output", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 20000 }), fc.string({ maxLength: 5000 }).map((s) => new TextEncoder().encode(s.repeat(3)))), fc.constantFrom(1, 6, 9), async (data, level) => {
+      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 20000 }), fc.string({ maxLength: 5000 }).map((s) => new TextEncoder().encode(s.repeat(3)))), fc.constantFrom(0, 1, 6, 9), async (data, level) => {
         const a = await pakoZlib.deflate(data, level);
         const b = await nodeZlib.deflate(data, level);
         expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
@@ -86,7 +86,55 @@ describe("crc32", () => {
         expect(nodePlatform.crc32(b, nodePlatform.crc32(a))).toBe(whole);
         expect(portablePlatform.crc32(b, portablePlatform.crc32(a))).toBe(whole);
       }),
-      { seed: 11, numRuns: 200 },
+      { seed: 11, numRuns: 100 },
     );
+  });
+});
+
+/** Uniformly random bytes (xorshift), as random or already compressed files hold. */
+function randomBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed | 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+describe("incompressible data", () => {
+  const text = (n: number): Uint8Array => new TextEncoder().encode(Array.from({ length: n }, (_, i) => `line ${i}: {"name": "value ${i * 7}", "ok": true}\n`).join("")).subarray(0, n);
+
+  it("random data is stored at the fast level; anything deflate can shrink is compressed", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 256, max: 50_000 }), fc.integer(), (n, seed) => {
+        expect(looksIncompressible(randomBytes(n, seed))).toBe(true);
+        expect(looksIncompressible(text(n))).toBe(false);
+      }),
+      { seed: 11, numRuns: 100 },
+    );
+    // Too small to be worth the test, all one byte, or random but repeating itself.
+    expect(looksIncompressible(randomBytes(255, 1))).toBe(false);
+    expect(looksIncompressible(new Uint8Array(5000))).toBe(false);
+    const twice = new Uint8Array(2048);
+    twice.set(randomBytes(1024, 2));
+    twice.set(randomBytes(1024, 2), 1024);
+    expect(looksIncompressible(twice)).toBe(false);
+    // Only the fast level stores: gc's level compresses everything, so a misjudgment lasts until then.
+    expect(levelFor(randomBytes(1024, 3), FAST_LEVEL)).toBe(0);
+    expect(levelFor(randomBytes(1024, 3), 6)).toBe(6);
+    expect(levelFor(text(1024), FAST_LEVEL)).toBe(FAST_LEVEL);
+  });
+
+  it("what stored data costs in size is what deflate would have made of it anyway", async () => {
+    for (const n of [256, 1024, 70_000]) {
+      const data = randomBytes(n, n);
+      const stored = await nodeZlib.deflate(data, levelFor(data, FAST_LEVEL));
+      const deflated = await nodeZlib.deflate(data, FAST_LEVEL);
+      expect(stored.length).toBeLessThanOrEqual(deflated.length);
+      expect(Buffer.from(nodeZlib.inflate(stored, n).output).equals(Buffer.from(data))).toBe(true);
+    }
   });
 });
