@@ -28,6 +28,19 @@ export function rng(seed: number): () => number {
   };
 }
 
+/** `n` uniformly random bytes (xorshift32 from `seed`), as random or already compressed files hold. */
+export function randomBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed | 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
 /** Build the repository into `dir` (a new bare repo) and return it. */
 export function makeGitRepo(dir: string, spec: RepoSpec): string {
   gitInit(dir);

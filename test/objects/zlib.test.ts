@@ -5,6 +5,7 @@ import { FAST_LEVEL, levelFor, looksIncompressible, pakoZlib, ZlibError } from "
 beforeAll(() => pakoZlib.load?.());
 import { nodePlatform, nodeZlib } from "../../src/node/platform.js";
 import { portablePlatform } from "../../src/objects/platform.js";
+import { randomBytes } from "../helpers/make-repo.js";
 
 const impls = [
   ["pako", pakoZlib],
@@ -90,19 +91,6 @@ describe("crc32", () => {
     );
   });
 });
-
-/** Uniformly random bytes (xorshift), as random or already compressed files hold. */
-function randomBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed | 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 describe("incompressible data", () => {
   const text = (n: number): Uint8Array => new TextEncoder().encode(Array.from({ length: n }, (_, i) => `line ${i}: {"name": "value ${i * 7}", "ok": true}\n`).join("")).subarray(0, n);
