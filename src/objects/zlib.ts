@@ -57,9 +57,11 @@ const LAST = new Int32Array(1024);
  * across it take more than 140 values (random data: 162 on average; text,
  * source code and most binary formats: under 100), and 4-byte strings
  * repeat (what deflate's matches are made of) at fewer than 1 position in
- * 128, looked for in the whole of a small object and in 8 windows of 256
- * bytes spread over a larger one. Machine code, which takes as many byte
- * values as random data but repeats itself, is compressed.
+ * 512, looked for in the whole of a small object and in 8 windows of 256
+ * bytes spread over a larger one (random data: no repeat in thousands of
+ * positions). Machine code and trees (their modes and names repeat between
+ * random ids), which take as many byte values as random data, are
+ * compressed; the scan stops at the repeat that decides it.
  */
 export function looksIncompressible(data: Uint8Array): boolean {
   const n = data.length;
@@ -78,18 +80,22 @@ export function looksIncompressible(data: Uint8Array): boolean {
   const windows = small ? 1 : 8;
   const length = small ? n - 3 : 253;
   const gap = small ? 0 : Math.floor((n - 256) / 7);
+  const limit = (windows * length) >> 9;
   let repeats = 0;
   for (let w = 0; w < windows; w++) {
-    const end = w * gap + length;
-    for (let i = w * gap; i < end; i++) {
-      const x = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+    const start = w * gap;
+    const end = start + length;
+    // The 4 bytes at i, rolled along one byte a step.
+    let x = (data[start]! << 8) | (data[start + 1]! << 16) | (data[start + 2]! << 24);
+    for (let i = start; i < end; i++) {
+      x = (x >>> 8) | (data[i + 3]! << 24);
       const h = Math.imul(x, 0x9e3779b1) >>> 22;
       const j = last[h]!;
-      if (j >= 0 && data[j] === data[i] && data[j + 1] === data[i + 1] && data[j + 2] === data[i + 2] && data[j + 3] === data[i + 3]) repeats++;
+      if (j >= 0 && data[j] === data[i] && data[j + 1] === data[i + 1] && data[j + 2] === data[i + 2] && data[j + 3] === data[i + 3] && ++repeats > limit) return false;
       last[h] = i;
     }
   }
-  return repeats <= (windows * length) >> 7;
+  return true;
 }
 
 // Both halves are separate modules, so that a bundler leaves them out of the
