@@ -59,6 +59,11 @@ export class LooseStore {
     return (await this.storage.stat(loosePath(id))) !== undefined;
   }
 
+  /** Set the loose file's modification time to now (see `PackFile.freshen`); `false` when it is gone. */
+  async freshen(id: string): Promise<boolean> {
+    return (await this.storage.touch?.(loosePath(id))) ?? true;
+  }
+
   /** The fan-out directories (`objects/xx`) that exist: where loose objects can be. */
   async fanOutDirs(): Promise<string[]> {
     return ((await this.storage.list("objects")) ?? []).filter((e) => e.isDirectory && /^[0-9a-f]{2}$/.test(e.name)).map((e) => e.name);

@@ -133,21 +133,33 @@ export class ObjectDatabase implements ObjectWriter {
    * the last scan, so that a repository without loose objects (gitstore
    * writes none) costs no file lookup per new object. An object another
    * process wrote loose since then is stored again, which git tolerates and
-   * gc undoes.
+   * gc undoes. The file holding an object found is freshened (its
+   * modification time set to now, as git does), so that a gc pruning old
+   * unreachable objects meanwhile keeps it.
    */
   isStored(id: string): Promise<boolean> {
     return this.#has(id, true);
   }
 
-  async #has(id: string, scannedLooseDirsOnly: boolean): Promise<boolean> {
+  async #has(id: string, writing: boolean): Promise<boolean> {
     if (this.#known.get(id)) return true;
     if (!this.#scanned) await this.rescan();
-    const looseMayHave = !scannedLooseDirsOnly || this.#looseDirs.has(id.slice(0, 2));
-    if (this.#inPack(id) || (looseMayHave && (await this.loose.has(id)))) {
-      this.#known.set(id, true);
+    const at = this.#inPack(id);
+    // Only a writer remembers what it found: a later writer would otherwise skip freshening it.
+    if (at) {
+      if (writing) {
+        await at.pack.freshen();
+        this.#known.set(id, true);
+      }
       return true;
     }
-    return false;
+    const looseMayHave = !writing || this.#looseDirs.has(id.slice(0, 2));
+    if (!looseMayHave || !(await this.loose.has(id))) return false;
+    if (!writing) return true;
+    // Gone between the lookup and the freshening (packed and removed by a gc): store it again.
+    if (!(await this.loose.freshen(id))) return false;
+    this.#known.set(id, true);
+    return true;
   }
 
   /** The object, checked against its id, or `undefined` when absent. */
@@ -243,7 +255,7 @@ export class ObjectDatabase implements ObjectWriter {
   /** Store an object (once: existing objects are not rewritten); resolves to its id. */
   async write(type: ObjectType, data: Uint8Array): Promise<string> {
     const id = this.hash(type, data);
-    if (!(await this.has(id))) {
+    if (!(await this.isStored(id))) {
       this.#unflushed.push(await this.loose.write(id, type, data));
       this.#looseDirs.add(id.slice(0, 2));
       this.#known.set(id, true);

@@ -63,6 +63,7 @@ export class PackFile {
       // An index we just wrote needs no checking.
       const pack = new PackFile(storage, platform, `${base}.pack`, PackIndex.decode(how.written.idx, platform.hash, `${base}.idx`, false), how.written.bytes, cache, pages);
       pack.#data = how.written.data;
+      pack.#freshened = true;
       return pack;
     }
     const idxBytes = await storage.read(`${base}.idx`);
@@ -89,6 +90,20 @@ export class PackFile {
 
   // The whole pack, when we wrote it and kept it (a commit's small pack).
   #data: Uint8Array | undefined;
+
+  #freshened = false;
+
+  /**
+   * Set the pack's modification time to now, once per handle (as git does
+   * for a pack holding an object it was about to write): a writer about to
+   * reference one of its objects again keeps a pruning gc from dropping it
+   * as old and unreachable. A pack we wrote is fresh already.
+   */
+  async freshen(): Promise<void> {
+    if (this.#freshened) return;
+    this.#freshened = true;
+    await this.storage.touch?.(this.path);
+  }
 
   // Cache keys: a number per (pack, offset); the shared caches hold every pack's entries.
   readonly #serial = ++packSerial;

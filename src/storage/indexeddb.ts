@@ -160,6 +160,19 @@ export class IndexedDBStorage implements Storage {
     });
   }
 
+  async touch(path: string): Promise<boolean> {
+    checkPath(path);
+    return this.#tx<boolean>("readwrite", (files, _dirs, done) => {
+      const r = files.get(path);
+      r.onsuccess = () => {
+        const rec = r.result as FileRecord | undefined;
+        if (!rec) return done(false);
+        files.put({ ...rec, mtimeMs: Date.now() } satisfies FileRecord);
+        done(true);
+      };
+    });
+  }
+
   async rename(from: string, to: string): Promise<void> {
     checkPath(from);
     checkPath(to);

@@ -88,6 +88,14 @@ export class MemoryStorage implements Storage {
     return out;
   }
 
+  async touch(path: string): Promise<boolean> {
+    check(path);
+    const file = this.#files.get(path);
+    if (!file) return false;
+    file.mtimeMs = Date.now();
+    return true;
+  }
+
   async stat(path: string): Promise<FileStat | undefined> {
     if (this.#dirs.has(path)) return { isDirectory: true, size: 0, mtimeMs: 0 };
     const file = this.#files.get(path);

@@ -179,6 +179,24 @@ export class NodeStorage implements Storage {
     }
   }
 
+  async touch(path: string): Promise<boolean> {
+    let fd: number;
+    try {
+      fd = this.#open(path, constants.O_RDONLY);
+    } catch (e) {
+      if (errno(e) === "ENOENT" || errno(e) === "ENOTDIR") return false;
+      throw e;
+    }
+    try {
+      // Through the descriptor: a symbolic link was refused when opening.
+      const now = new Date();
+      fsys.futimesSync(fd, now, now);
+      return true;
+    } finally {
+      fsys.closeSync(fd);
+    }
+  }
+
   async rename(from: string, to: string, options?: WriteOptions): Promise<void> {
     this.#confine(dirname(from));
     this.#confine(dirname(to));

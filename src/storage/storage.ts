@@ -73,6 +73,13 @@ export interface Storage {
    * by construction.
    */
   sync?(paths: readonly string[]): Promise<void>;
+  /**
+   * Optional: set the file's modification time to now; resolves `false` when
+   * there is no such file. A writer that finds an object already stored
+   * "freshens" its file this way, as git does, so that a gc pruning old
+   * unreachable objects keeps one about to be referenced again.
+   */
+  touch?(path: string): Promise<boolean>;
   /** Release file handles and caches. */
   close?(): Promise<void>;
 }

@@ -1,10 +1,10 @@
 /** Packs we write (gc, bulk import) are standard: git verifies, indexes and reads them. */
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { GitStore, MemoryStorage, NodeStorage, nodePlatform, type FileStat } from "../../src/node.js";
+import { GitStore, MemoryStorage, NodeStorage, nodePlatform, type FileStat, type Storage } from "../../src/node.js";
 import { ObjectDatabase } from "../../src/objects/odb.js";
 import { PackWriter } from "../../src/objects/pack-writer.js";
 import { looksIncompressible } from "../../src/objects/zlib.js";
@@ -137,6 +137,56 @@ describe("gc", () => {
     await expect(repo.gc()).rejects.toThrow(/\.idx: pack index checksum mismatch/);
     expect(packsOf(dir)).toEqual([pack]);
     expect(readFileSync(idx).equals(bytes)).toBe(true);
+  });
+
+  it("a writer reusing an old unreachable object freshens it, so a pruning gc meanwhile keeps it", async () => {
+    // A storage that runs a pruning gc from another handle when the writer takes the branch's lock:
+    // after the writer found the blob already stored, before the branch references it.
+    const hooked = (dir: string, freshens: boolean): Storage => {
+      const inner = new NodeStorage(dir);
+      let ran = false;
+      return {
+        read: (p) => inner.read(p),
+        readRange: (p, o, l) => inner.readRange(p, o, l),
+        write: (p, d, o) => inner.write(p, d, o),
+        append: (p, d, o) => inner.append(p, d, o),
+        rename: (a, b, o) => inner.rename(a, b, o),
+        remove: (p) => inner.remove(p),
+        list: (d) => inner.list(d),
+        stat: (p) => inner.stat(p),
+        mkdirp: (d) => inner.mkdirp(d),
+        ...(freshens ? { touch: (p: string) => inner.touch(p) } : {}),
+        createExclusive: async (p, d, o) => {
+          if (p === "refs/heads/main.lock" && !ran) {
+            ran = true;
+            const other = await GitStore.open(dir);
+            await other.gc({ prune: true });
+            await other.close();
+          }
+          return inner.createExclusive(p, d, o);
+        },
+      };
+    };
+    const outcome = async (freshens: boolean): Promise<string[]> => {
+      const dir = join(tempDir(), `freshen-${freshens}.git`);
+      const repo = await GitStore.open(dir, { create: "main", durability: "none" });
+      // Content that only a deleted branch held: unreachable, and (once aged) prunable.
+      await repo.branches.set("side", await repo.branches.get("main"));
+      await (await repo.branches.get("side")).write("old.txt", "content that comes back");
+      await repo.branches.delete("side");
+      await repo.gc();
+      await repo.close();
+      const threeWeeksAgo = new Date(Date.now() - 21 * 24 * 3600 * 1000);
+      for (const f of readdirSync(join(dir, "objects/pack"))) utimesSync(join(dir, "objects/pack", f), threeWeeksAgo, threeWeeksAgo);
+      const writer = await GitStore.open(hooked(dir, freshens), { durability: "none" });
+      await (await writer.branches.get("main")).write("new.txt", "content that comes back");
+      await writer.close();
+      return fsck(dir);
+    };
+    // Freshened: the gc kept the blob (with the rest of its pack, as git keeps a freshened pack).
+    expect(await outcome(true)).toEqual([]);
+    // Without freshening the same race loses it: the branch names a blob gc removed.
+    expect((await outcome(false)).join("\n")).toMatch(/missing blob/);
   });
 
   it("respects .keep packs", async () => {

@@ -98,6 +98,22 @@ export const storageChecks: readonly StorageCheck[] = [
     },
   ],
   [
+    "touches a file's modification time to now (if it can)",
+    async (make) => {
+      const s = await make();
+      if (!s.touch) return;
+      await s.write("objects/pack/p.pack", enc.encode("x"));
+      const before = (await s.stat("objects/pack/p.pack"))!.mtimeMs;
+      await new Promise((r) => setTimeout(r, 20));
+      eq(await s.touch("objects/pack/p.pack"), true, "touch of a file");
+      const after = (await s.stat("objects/pack/p.pack"))!.mtimeMs;
+      if (!(after > before)) throw new Error(`touch: mtime ${after} not after ${before}`);
+      eq(text(await s.read("objects/pack/p.pack")), "x", "content unchanged");
+      eq(await s.touch("objects/pack/none"), false, "touch of nothing");
+      eq(await s.touch("nowhere/at/all"), false, "touch under a missing directory");
+    },
+  ],
+  [
     "syncs when asked (if it can)",
     async (make) => {
       const s = await make();
