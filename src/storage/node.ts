@@ -81,14 +81,19 @@ export class NodeStorage implements Storage {
     }
   }
 
-  async read(path: string): Promise<Uint8Array | undefined> {
-    let fd: number;
+  /** Open an existing file for reading; `undefined` when there is none. */
+  #openExisting(path: string): number | undefined {
     try {
-      fd = this.#open(path, constants.O_RDONLY);
+      return this.#open(path, constants.O_RDONLY);
     } catch (e) {
       if (errno(e) === "ENOENT" || errno(e) === "ENOTDIR") return undefined;
       throw e;
     }
+  }
+
+  async read(path: string): Promise<Uint8Array | undefined> {
+    const fd = this.#openExisting(path);
+    if (fd === undefined) return undefined;
     try {
       const buf = fsys.readFileSync(fd);
       return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -180,13 +185,8 @@ export class NodeStorage implements Storage {
   }
 
   async touch(path: string): Promise<boolean> {
-    let fd: number;
-    try {
-      fd = this.#open(path, constants.O_RDONLY);
-    } catch (e) {
-      if (errno(e) === "ENOENT" || errno(e) === "ENOTDIR") return false;
-      throw e;
-    }
+    const fd = this.#openExisting(path);
+    if (fd === undefined) return false;
     try {
       // Through the descriptor: a symbolic link was refused when opening.
       const now = new Date();
