@@ -48,7 +48,11 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
 /** Lowercase hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
   let s = "";
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
+  const n = bytes.length;
+  let i = 0;
+  // Four bytes a step: the loop often runs before the JIT has compiled it.
+  for (; i + 4 <= n; i += 4) s += HEX[bytes[i]!]! + HEX[bytes[i + 1]!]! + HEX[bytes[i + 2]!]! + HEX[bytes[i + 3]!]!;
+  for (; i < n; i++) s += HEX[bytes[i]!];
   return s;
 }
 

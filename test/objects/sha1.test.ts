@@ -73,3 +73,14 @@ describe("object ids", () => {
     );
   });
 });
+
+describe("hex ids", () => {
+  it("toHex agrees with Buffer's hex for any length", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 70 }), (b) => {
+        expect(toHex(b)).toBe(Buffer.from(b).toString("hex"));
+      }),
+      { seed: 4, numRuns: 300 },
+    );
+  });
+});
