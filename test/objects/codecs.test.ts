@@ -6,7 +6,7 @@ import { decodeHeader, hashObject } from "../../src/objects/object.js";
 import { decodeTag, encodeTag } from "../../src/objects/tag.js";
 import { decodeText, encodeText } from "../../src/objects/text.js";
 import fc from "fast-check";
-import { decodeTree, encodeTree, MODE, TreeView, type TreeEntry } from "../../src/objects/tree.js";
+import { decodeTree, encodeTree, entryKind, MODE, TreeView, type TreeEntry } from "../../src/objects/tree.js";
 
 const enc = new TextEncoder();
 const HELLO = "ce013625030ba8dba906f756967f9e9ca394464a";
@@ -54,6 +54,19 @@ describe("trees", () => {
     expect(() => decodeTree(cat(raw("100644 a\0"), raw("100644 a.b\0"), raw("40000 a\0")), sha1, "t")).toThrow(/duplicate/);
     expect(() => decodeTree(raw("100644 a\0").subarray(0, 15), sha1, "t")).toThrow(/truncated/);
     expect(() => decodeTree(raw("10x644 a\0"), sha1, "t")).toThrow(/mode/);
+  });
+
+  it("reads any mode as git's rules say: 1-7 octal digits of a known kind, else a malformed or bad mode", () => {
+    const mode = fc.oneof(fc.constantFrom("100644", "100755", "120000", "40000", "160000", "040000", "100664", "644", "1006444", "10064x", "4000", " 100644"), fc.stringMatching(/^[0-9a ]{0,8}$/));
+    fc.assert(
+      fc.property(mode, (m) => {
+        const bytes = new Uint8Array([...enc.encode(`${m} a\0`), ...Buffer.from(m.startsWith("4") || m.startsWith("04") ? EMPTY_TREE : HELLO, "hex")]);
+        const valid = /^[0-7]{1,7}$/.test(m) && entryKind(m) !== undefined;
+        if (valid) expect(decodeTree(bytes, sha1, "t")[0]!.mode).toBe(m);
+        else expect(() => decodeTree(bytes, sha1, "t")).toThrow(/mode|truncated|forbidden/);
+      }),
+      { seed: 9, numRuns: 2000 },
+    );
   });
 
   it("finds a file and a directory of the same name wherever git's order puts them", () => {
