@@ -2,6 +2,7 @@
 import { CorruptObjectError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError, RefConflictError, StaleSnapshotError, ValueError } from "../errors.js";
 import type { Commit } from "../objects/commit.js";
 import { isCached } from "../objects/object.js";
+import type { Soon } from "../objects/soon.js";
 import { MODE, entryKind, type TreeEntry, type TreeView } from "../objects/tree.js";
 import { HEADS } from "../refs/names.js";
 import { ReadableFile, WritableFile } from "./files.js";
@@ -43,7 +44,8 @@ export class FS {
 
   /** @internal */
   static async at(repo: Repo, hash: string, branch: string | null): Promise<FS> {
-    return new FS(repo, hash, repo.commitNow(hash) ?? (await repo.getCommit(hash)), branch);
+    const commit = repo.getCommit(hash);
+    return new FS(repo, hash, commit instanceof Promise ? await commit : commit, branch);
   }
 
   /** @internal The engine behind this snapshot; `undefined` for anything that is not an FS. */
@@ -71,17 +73,31 @@ export class FS {
   }
 
   /**
-   * Walk `segments` from the root, reading trees as needed; throws the API's
-   * errors for missing paths and files in the way. Callers try
-   * {@link #locateNow} first.
+   * Walk `segments` from the root; throws the API's errors for missing paths
+   * and files in the way. At once when every tree on the way is at hand
+   * (reading many files of one snapshot, or one file down a history), else a
+   * promise that goes on from the tree it had to wait for.
    */
-  async #locate(segments: readonly string[], path: string): Promise<Located> {
+  #locate(segments: readonly string[], path: string): Soon<Located> {
     if (segments.length === 0) return { kind: "root" };
-    let tree = await this.#rootTree();
-    for (let i = 0; ; i++) {
+    const dir = this.#sameDir(segments);
+    if (dir) return { kind: "entry", entry: this.#step(dir, segments, segments.length - 1, path) };
+    const root = this.#root ?? this.#repo.getTree(this.#commit.tree);
+    if (root instanceof Promise) return root.then((tree) => this.#walk((this.#root = tree), segments, 0, path));
+    return this.#walk((this.#root = root), segments, 0, path);
+  }
+
+  /** {@link #locate} from segment `i`, in `tree`. */
+  #walk(tree: TreeView, segments: readonly string[], i: number, path: string): Soon<Located> {
+    for (; ; i++) {
       const entry = this.#step(tree, segments, i, path);
       if (i === segments.length - 1) return this.#found(segments, tree, entry);
-      tree = await this.#repo.getTree(entry.id);
+      const next = this.#repo.getTree(entry.id);
+      if (next instanceof Promise) {
+        const from = i + 1;
+        return next.then((sub) => this.#walk(sub, segments, from, path));
+      }
+      tree = next;
     }
   }
 
@@ -105,24 +121,6 @@ export class FS {
     return last.tree;
   }
 
-  /**
-   * {@link #locate} when every tree on the way is at hand (reading many files
-   * of one snapshot, or one file along a history): no waiting. `undefined`
-   * when a tree must be read first (then {@link #locate} walks again, reading).
-   */
-  #locateNow(segments: readonly string[], path: string): Located | undefined {
-    if (segments.length === 0) return { kind: "root" };
-    const dir = this.#sameDir(segments);
-    if (dir) return { kind: "entry", entry: this.#step(dir, segments, segments.length - 1, path) };
-    let tree = (this.#root ??= this.#repo.treeNow(this.#commit.tree));
-    for (let i = 0; tree; i++) {
-      const entry = this.#step(tree, segments, i, path);
-      if (i === segments.length - 1) return this.#found(segments, tree, entry);
-      tree = this.#repo.treeNow(entry.id);
-    }
-    return undefined;
-  }
-
   /** The entry for segment `i` of `path` in `tree`; a segment before the last must be a directory. */
   #step(tree: TreeView, segments: readonly string[], i: number, path: string): TreeEntry {
     const entry = tree.find(segments[i]!);
@@ -133,7 +131,8 @@ export class FS {
 
   async #treeAt(path: string | undefined): Promise<TreeView> {
     const segments = splitDirPath(path);
-    const loc = this.#locateNow(segments, path ?? "") ?? (await this.#locate(segments, path ?? ""));
+    const found = this.#locate(segments, path ?? "");
+    const loc = found instanceof Promise ? await found : found;
     if (loc.kind === "root") return this.#rootTree();
     if (loc.entry.mode !== MODE.tree) throw new NotADirectoryError(`not a directory: ${path}`);
     return this.#repo.getTree(loc.entry.id);
@@ -142,10 +141,12 @@ export class FS {
   /** Contents of the file at `path`. */
   async read(path: string): Promise<Uint8Array> {
     const segments = splitPath(path);
-    const loc = this.#locateNow(segments, path) ?? (await this.#locate(segments, path));
+    const found = this.#locate(segments, path);
+    const loc = found instanceof Promise ? await found : found;
     if (loc.kind === "root" || loc.entry.mode === MODE.tree) throw new IsADirectoryError(`is a directory: ${path}`);
     if (loc.entry.mode === MODE.gitlink) throw new IsADirectoryError(`is a submodule: ${path}`);
-    const { data } = this.#repo.odb.readNow(loc.entry.id, "blob") ?? (await this.#repo.odb.read(loc.entry.id, "blob"));
+    const blob = this.#repo.odb.readSoon(loc.entry.id, "blob");
+    const { data } = blob instanceof Promise ? await blob : blob;
     // A cache's bytes are copied: they must never be changed through what we hand out.
     return isCached(data) ? data.slice() : data;
   }
@@ -165,7 +166,8 @@ export class FS {
   async exists(path: string): Promise<boolean> {
     const segments = splitPath(path);
     try {
-      if (!this.#locateNow(segments, path)) await this.#locate(segments, path);
+      const found = this.#locate(segments, path);
+      if (found instanceof Promise) await found;
       return true;
     } catch (e) {
       if (e instanceof FileNotFoundError || e instanceof NotADirectoryError) return false;

@@ -8,6 +8,7 @@ import { formatTz } from "../objects/headers.js";
 import { Lru, SecondUse } from "../objects/lru.js";
 import { ObjectDatabase, type ObjectWriter } from "../objects/odb.js";
 import type { Platform } from "../objects/platform.js";
+import type { Soon } from "../objects/soon.js";
 import { decodeTag } from "../objects/tag.js";
 import { TreeView } from "../objects/tree.js";
 import { RefStore } from "../refs/store.js";
@@ -86,19 +87,15 @@ export class Repo {
   }
 
   /**
-   * The tree if it is decoded already or can be without waiting (see
-   * `ObjectDatabase.findNow`), else `undefined`. `keep`: cache it even if
-   * this is its first read (the caller will ask again).
+   * The tree, decoded: at once when it is cached or its bytes are (see
+   * `ObjectDatabase.findSoon`), else a promise. `keep`: cache it even if this is
+   * its first read (the caller will ask again).
    */
-  treeNow(id: string, keep = false): TreeView | undefined {
+  getTree(id: string, keep = false): Soon<TreeView> {
     const tree = this.#trees.get(id);
     if (tree) return tree;
-    const obj = this.odb.readNow(id, "tree");
-    return obj && this.#decodeTree(id, obj.data, keep);
-  }
-
-  async getTree(id: string, keep = false): Promise<TreeView> {
-    return this.treeNow(id, keep) ?? this.#decodeTree(id, (await this.odb.read(id, "tree")).data, keep);
+    const got = this.odb.readSoon(id, "tree");
+    return got instanceof Promise ? got.then((obj) => this.#decodeTree(id, obj.data, keep)) : this.#decodeTree(id, got.data, keep);
   }
 
   #decodeTree(id: string, data: Uint8Array, keep: boolean): TreeView {
@@ -114,16 +111,12 @@ export class Repo {
     return id;
   }
 
-  /** The commit if it is decoded already or can be without waiting, else `undefined`. */
-  commitNow(id: string): Commit | undefined {
+  /** The commit, decoded: at once when it is cached or its bytes are, else a promise. */
+  getCommit(id: string): Soon<Commit> {
     const commit = this.#commits.get(id);
     if (commit) return commit;
-    const obj = this.odb.readNow(id, "commit");
-    return obj && this.#decodeCommit(id, obj.data);
-  }
-
-  async getCommit(id: string): Promise<Commit> {
-    return this.commitNow(id) ?? this.#decodeCommit(id, (await this.odb.read(id, "commit")).data);
+    const got = this.odb.readSoon(id, "commit");
+    return got instanceof Promise ? got.then((obj) => this.#decodeCommit(id, obj.data)) : this.#decodeCommit(id, got.data);
   }
 
   #decodeCommit(id: string, data: Uint8Array): Commit {

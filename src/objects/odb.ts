@@ -13,6 +13,7 @@ import { PackFile } from "./pack-file.js";
 import { searchKey } from "./pack-index.js";
 import type { PublishedPack } from "./pack-writer.js";
 import type { Platform } from "./platform.js";
+import type { Soon } from "./soon.js";
 
 /** Where new objects go: the database itself (loose files) or a staging area (a pack). */
 export interface ObjectWriter {
@@ -164,18 +165,37 @@ export class ObjectDatabase implements ObjectWriter {
 
   /** The object, checked against its id, or `undefined` when absent. */
   async find(id: string): Promise<GitObject | undefined> {
+    return this.findSoon(id);
+  }
+
+  /**
+   * {@link find} at once when every byte the object needs is cached, else a
+   * promise that resumes the same walk through its delta chain.
+   */
+  findSoon(id: string): Soon<GitObject | undefined> {
     const atHand = this.#atHand(id);
     if (atHand) return atHand;
+    const at = this.#scanned ? this.#inPack(id) : undefined;
+    if (!at) return this.#search(id, undefined);
+    const got = at.pack.readAt(at.offset, id);
+    return got instanceof Promise ? this.#search(id, got) : this.#accept(id, got);
+  }
+
+  /** {@link find} from the storage: `pending` is a read of the packs {@link findSoon} started. */
+  async #search(id: string, pending: Promise<GitObject> | undefined): Promise<GitObject | undefined> {
     if (!this.#scanned) await this.rescan();
     let rescanned = false;
     for (let attempt = 1; ; attempt++) {
       let obj: GitObject | undefined;
       let vanished = false;
       try {
-        const at = this.#inPack(id);
-        // Whatever is cached resolves without waiting; only what must be read is awaited.
-        const got = at ? at.pack.readAt(at.offset, id) : this.loose.find(id);
-        obj = got instanceof Promise ? await got : got;
+        if (pending) obj = await pending;
+        else {
+          const at = this.#inPack(id);
+          // Whatever is cached resolves without waiting; only what must be read is awaited.
+          const got = at ? at.pack.readAt(at.offset, id) : this.loose.find(id);
+          obj = got instanceof Promise ? await got : got;
+        }
       } catch (e) {
         // A pack removed behind our back (a merge or gc elsewhere): its objects
         // are in a newer one, which a rescan finds. Writers that keep merging
@@ -183,6 +203,7 @@ export class ObjectDatabase implements ObjectWriter {
         if (!(e instanceof FileNotFoundError) || attempt === MAX_FIND_ATTEMPTS) throw e;
         vanished = true;
       }
+      pending = undefined;
       if (obj) return this.#accept(id, obj);
       if (rescanned && !vanished) {
         // Before calling it absent: a damaged index may be hiding it.
@@ -192,20 +213,6 @@ export class ObjectDatabase implements ObjectWriter {
       await this.rescan();
       rescanned = true;
     }
-  }
-
-  /**
-   * {@link find} when the object can be had without waiting (cached, or in a
-   * pack whose bytes are cached); `undefined` when it must be read (or is
-   * absent: only {@link find} tells).
-   */
-  findNow(id: string): GitObject | undefined {
-    const atHand = this.#atHand(id);
-    if (atHand) return atHand;
-    if (!this.#scanned) return undefined;
-    const at = this.#inPack(id);
-    const obj = at?.pack.readAtNow(at.offset, id);
-    return obj && this.#accept(id, obj);
   }
 
   /** The object when it needs no lookup (a cached blob, the empty tree); a malformed id throws. */
@@ -243,13 +250,13 @@ export class ObjectDatabase implements ObjectWriter {
 
   /** The object; a missing one is corruption (something referenced it). */
   async read(id: string, expectedType?: ObjectType): Promise<GitObject> {
-    return checkType(id, await this.find(id), expectedType);
+    return this.readSoon(id, expectedType);
   }
 
-  /** {@link read} when the object can be had without waiting, else `undefined`. */
-  readNow(id: string, expectedType?: ObjectType): GitObject | undefined {
-    const obj = this.findNow(id);
-    return obj && checkType(id, obj, expectedType);
+  /** {@link read} at once when every byte the object needs is cached (see {@link findSoon}). */
+  readSoon(id: string, expectedType?: ObjectType): Soon<GitObject> {
+    const got = this.findSoon(id);
+    return got instanceof Promise ? got.then((obj) => checkType(id, obj, expectedType)) : checkType(id, got, expectedType);
   }
 
   /** Store an object (once: existing objects are not rewritten); resolves to its id. */

@@ -11,6 +11,7 @@ import { markCached, type GitObject } from "./object.js";
 import { OBJ_OFS_DELTA, OBJ_REF_DELTA, PACK_HEADER_SIZE, PACK_TYPE_NAMES, decodeEntryHeader, decodeOfsDistance, decodePackHeader } from "./pack.js";
 import { PackIndex } from "./pack-index.js";
 import type { Platform } from "./platform.js";
+import type { Soon } from "./soon.js";
 import { ZlibError } from "./zlib.js";
 
 let packSerial = 0;
@@ -270,23 +271,11 @@ export class PackFile {
   }
 
   /**
-   * The object at `offset` (named `id` for errors) when every byte it needs
-   * is cached: no waiting (a history walk reads most objects this way, and
-   * each await costs more than the work). `undefined` when something must be
-   * read first. Not hash-checked here.
-   */
-  readAtNow(offset: number, id: string): GitObject | undefined {
-    if (this.platform.zlib.load?.()) return undefined;
-    const step = this.#resolve(offset, new Where(this.path, id, offset)).next();
-    return step.done ? step.value : undefined;
-  }
-
-  /**
    * The object at `offset` (named `id` for errors): at once when every byte
    * it needs is cached, else a promise, the walk resuming where it had to
    * wait (nothing resolved so far is done again). Not hash-checked here.
    */
-  readAt(offset: number, id: string): GitObject | Promise<GitObject> {
+  readAt(offset: number, id: string): Soon<GitObject> {
     const loading = this.platform.zlib.load?.();
     if (loading) return loading.then(() => this.readAt(offset, id));
     const walk = this.#resolve(offset, new Where(this.path, id, offset));
@@ -301,8 +290,8 @@ export class PackFile {
 
   /**
    * Resolve the delta chain from `offset`. Where bytes must be read first it
-   * yields the read (a function, so that {@link readAtNow} can decline it)
-   * and resumes with its result.
+   * yields the read (a function, called by {@link readAt} as it resumes the
+   * walk) and resumes with its result.
    */
   *#resolve(offset: number, where: Where): Generator<() => Promise<unknown>, GitObject, unknown> {
     // Allocated at the first delta: most reads hit the cache or a whole entry.
