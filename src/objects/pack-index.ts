@@ -17,6 +17,7 @@ export class PackIndex {
   readonly #version: 1 | 2;
   readonly #fanout: number; // byte offset of the fan-out table
   readonly #ids: number; // byte offset of the first id
+  readonly #stride: number; // bytes from one id to the next
   readonly #offsets: number; // v2: byte offset of the 32-bit offsets table
   readonly #large: number; // v2: byte offset of the 64-bit table
 
@@ -51,12 +52,14 @@ export class PackIndex {
     this.count = n;
     if (this.#version === 2) {
       this.#ids = 8 + 1024;
+      this.#stride = h;
       this.#offsets = this.#ids + n * h + n * 4;
       this.#large = this.#offsets + n * 4;
       const min = this.#large + 2 * h;
       if (bytes.length < min || (bytes.length - min) % 8 !== 0) bad("pack index has the wrong size");
     } else {
       this.#ids = 1024 + 4; // ids interleaved with offsets: record = 4 + h
+      this.#stride = 4 + h;
       this.#offsets = 1024;
       this.#large = 0;
       if (bytes.length !== 1024 + n * (4 + h) + 2 * h) bad("pack index has the wrong size");
@@ -88,7 +91,7 @@ export class PackIndex {
   }
 
   #idAt(i: number): number {
-    return this.#version === 2 ? this.#ids + i * this.#h : this.#ids + i * (4 + this.#h);
+    return this.#ids + i * this.#stride;
   }
 
   /** The id at sorted position `i`. */
@@ -155,7 +158,7 @@ export class PackIndex {
     const view = this.#view;
     let lo = first === 0 ? 0 : view.getUint32(this.#fanout + (first - 1) * 4);
     let hi = view.getUint32(this.#fanout + first * 4);
-    const stride = this.#version === 2 ? this.#h : 4 + this.#h;
+    const stride = this.#stride;
     const ids = this.#ids;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
