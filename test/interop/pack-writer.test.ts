@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { GitStore, MemoryStorage, NodeStorage, nodePlatform, type FileStat, type Storage } from "../../src/node.js";
+import { GitStore, MemoryStorage, NodeStorage, nodePlatform, type FileStat, type WriteOptions } from "../../src/node.js";
 import { ObjectDatabase } from "../../src/objects/odb.js";
 import { PackWriter } from "../../src/objects/pack-writer.js";
 import { looksIncompressible } from "../../src/objects/zlib.js";
@@ -140,33 +140,6 @@ describe("gc", () => {
   });
 
   it("a writer reusing an old unreachable object freshens it, so a pruning gc meanwhile keeps it", async () => {
-    // A storage that runs a pruning gc from another handle when the writer takes the branch's lock:
-    // after the writer found the blob already stored, before the branch references it.
-    const hooked = (dir: string, freshens: boolean): Storage => {
-      const inner = new NodeStorage(dir);
-      let ran = false;
-      return {
-        read: (p) => inner.read(p),
-        readRange: (p, o, l) => inner.readRange(p, o, l),
-        write: (p, d, o) => inner.write(p, d, o),
-        append: (p, d, o) => inner.append(p, d, o),
-        rename: (a, b, o) => inner.rename(a, b, o),
-        remove: (p) => inner.remove(p),
-        list: (d) => inner.list(d),
-        stat: (p) => inner.stat(p),
-        mkdirp: (d) => inner.mkdirp(d),
-        ...(freshens ? { touch: (p: string) => inner.touch(p) } : {}),
-        createExclusive: async (p, d, o) => {
-          if (p === "refs/heads/main.lock" && !ran) {
-            ran = true;
-            const other = await GitStore.open(dir);
-            await other.gc({ prune: true });
-            await other.close();
-          }
-          return inner.createExclusive(p, d, o);
-        },
-      };
-    };
     const outcome = async (freshens: boolean): Promise<string[]> => {
       const dir = join(tempDir(), `freshen-${freshens}.git`);
       const repo = await GitStore.open(dir, { create: "main", durability: "none" });
@@ -178,7 +151,7 @@ describe("gc", () => {
       await repo.close();
       const threeWeeksAgo = new Date(Date.now() - 21 * 24 * 3600 * 1000);
       for (const f of readdirSync(join(dir, "objects/pack"))) utimesSync(join(dir, "objects/pack", f), threeWeeksAgo, threeWeeksAgo);
-      const writer = await GitStore.open(hooked(dir, freshens), { durability: "none" });
+      const writer = await GitStore.open(new GcAtLockStorage(dir, freshens), { durability: "none" });
       await (await writer.branches.get("main")).write("new.txt", "content that comes back");
       await writer.close();
       return fsck(dir);
@@ -235,6 +208,33 @@ describe("gc", () => {
     expect(interrupted).toBeGreaterThanOrEqual(2);
   });
 });
+
+/**
+ * A directory that runs a pruning gc from another handle when a writer takes
+ * main's lock (after the writer found what it reuses, before the branch
+ * references it); `freshens: false` leaves modification times alone.
+ */
+class GcAtLockStorage extends NodeStorage {
+  #ran = false;
+  constructor(
+    root: string,
+    readonly freshens: boolean,
+  ) {
+    super(root);
+  }
+  override async touch(path: string): Promise<boolean> {
+    return this.freshens ? super.touch(path) : true;
+  }
+  override async createExclusive(path: string, data: Uint8Array, options?: WriteOptions): Promise<boolean> {
+    if (path === "refs/heads/main.lock" && !this.#ran) {
+      this.#ran = true;
+      const other = await GitStore.open(this.root);
+      await other.gc({ prune: true });
+      await other.close();
+    }
+    return super.createExclusive(path, data, options);
+  }
+}
 
 describe("bulk import", () => {
   it("a large batch lands as one pack, not one file per object", async () => {
