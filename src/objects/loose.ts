@@ -7,19 +7,19 @@ import { CorruptObjectError } from "../errors.js";
 import type { Storage } from "../storage/storage.js";
 import { decodeHeader, encodeHeader, MAX_HEADER, type GitObject, type ObjectType } from "./object.js";
 import type { Platform } from "./platform.js";
-import { FAST_LEVEL, levelFor, ZlibError, type Zlib } from "./zlib.js";
+import { deflateObject, FAST_LEVEL, ZlibError, type Zlib } from "./zlib.js";
 
 export function loosePath(id: string): string {
   return `objects/${id.slice(0, 2)}/${id.slice(2)}`;
 }
 
 /** Compress an object into loose-file bytes. */
-export function encodeLoose(zlib: Zlib, type: ObjectType, data: Uint8Array): Promise<Uint8Array> {
+export async function encodeLoose(zlib: Zlib, type: ObjectType, data: Uint8Array): Promise<Uint8Array> {
   const header = encodeHeader(type, data.length);
   const canonical = new Uint8Array(header.length + data.length);
   canonical.set(header);
   canonical.set(data, header.length);
-  return zlib.deflate(canonical, levelFor(data, FAST_LEVEL));
+  return deflateObject(zlib, canonical, FAST_LEVEL, type);
 }
 
 /**

@@ -10,7 +10,7 @@ import { hashObject, type ObjectType } from "./object.js";
 import { encodePackIndex, type PackIndexEntry } from "./pack-index.js";
 import { OBJ_OFS_DELTA, PACK_TYPE_CODES, encodeEntryHeader, encodeOfsDistance, encodePackHeader } from "./pack.js";
 import type { Platform } from "./platform.js";
-import { levelFor } from "./zlib.js";
+import { deflateObject } from "./zlib.js";
 
 /** zlib's default level, as `git pack-objects` uses (commits' small packs ask for speed instead). */
 const DEFAULT_LEVEL = 6;
@@ -60,7 +60,7 @@ export class PackWriter {
     readonly storage: Storage,
     readonly platform: Platform,
     readonly count?: number,
-    /** zlib level of the entries (those that look incompressible are stored: see `levelFor`). */
+    /** zlib level of the entries (see `deflateObject` for what the fast level does). */
     readonly level = DEFAULT_LEVEL,
   ) {
     const suffix = Math.random().toString(36).slice(2, 10);
@@ -85,7 +85,7 @@ export class PackWriter {
   /** Add a whole object; resolves to its id. An object already in the pack is not added again. */
   async add(type: ObjectType, data: Uint8Array, id = hashObject(this.platform.hash, type, data)): Promise<string> {
     if (this.#offsets.has(id)) return id;
-    await this.#push(id, encodeEntryHeader(PACK_TYPE_CODES[type], data.length), await this.#deflate(data));
+    await this.#push(id, encodeEntryHeader(PACK_TYPE_CODES[type], data.length), await deflateObject(this.platform.zlib, data, this.level, type));
     return id;
   }
 
@@ -107,11 +107,7 @@ export class PackWriter {
     const prefix = new Uint8Array(head.length + dist.length);
     prefix.set(head);
     prefix.set(dist, head.length);
-    await this.#push(id, prefix, await this.#deflate(delta));
-  }
-
-  #deflate(data: Uint8Array): Promise<Uint8Array> {
-    return this.platform.zlib.deflate(data, levelFor(data, this.level));
+    await this.#push(id, prefix, await deflateObject(this.platform.zlib, delta, this.level));
   }
 
   async #push(id: string, head: Uint8Array, body: Uint8Array, crc = this.platform.crc32(body, this.platform.crc32(head))): Promise<void> {
