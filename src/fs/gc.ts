@@ -183,17 +183,45 @@ export async function gc(repo: Repo, options: GcOptions = {}): Promise<GcSummary
     if (++cleaned % 500 === 0) progress({ phase: "cleaning", done: cleaned, total });
   }
   await odb.removePacks(oldPacks.filter((p) => p.path !== `${published.base}.pack` && !keep.has(p.path)));
-  for (const dir of (await storage.list("objects")) ?? []) {
-    if (dir.isDirectory && /^[0-9a-f]{2}$/.test(dir.name)) {
-      const left = await storage.list(`objects/${dir.name}`);
-      if (left && left.length === 0) await storage.remove(`objects/${dir.name}`).catch(() => undefined);
-    }
-  }
+  await removeLeftovers(repo, now - (graceMs ?? TWO_WEEKS));
   await odb.rescan();
   progress({ phase: "cleaning", done: total, total });
   const remaining = await odb.loose.list();
   const bytesAfter = published.bytes + ((await storage.stat(`${published.base}.idx`))?.size ?? 0) + (await sizeOf(repo, remaining.map((l) => l.path)));
   return { objects: kept.length, deltas, bytesBefore, bytesAfter, pruned };
+}
+
+/**
+ * Remove what interrupted writers left behind, when last modified before
+ * `before` (so that no running writer's file goes): temporary files
+ * (`tmp_*`, as `git prune` removes them) in the object and pack directories,
+ * and packs without an index (a commit creates its pack under the final name
+ * before the index that publishes it). Then the loose object directories
+ * left empty.
+ */
+async function removeLeftovers(repo: Repo, before: number): Promise<void> {
+  const { storage } = repo;
+  const removeIfOld = async (path: string): Promise<boolean> => {
+    const st = await storage.stat(path);
+    if (!st || st.isDirectory || st.mtimeMs >= before) return false;
+    return storage.remove(path).then(
+      () => true,
+      () => false,
+    );
+  };
+  const pack = (await storage.list("objects/pack")) ?? [];
+  const indexed = new Set(pack.filter((e) => e.name.endsWith(".idx")).map((e) => e.name.slice(0, -".idx".length)));
+  for (const e of pack) {
+    const orphan = e.name.startsWith("pack-") && e.name.endsWith(".pack") && !indexed.has(e.name.slice(0, -".pack".length));
+    if (orphan || e.name.startsWith("tmp_")) await removeIfOld(`objects/pack/${e.name}`);
+  }
+  for (const dir of (await storage.list("objects")) ?? []) {
+    if (!dir.isDirectory || !/^[0-9a-f]{2}$/.test(dir.name)) continue;
+    const entries = (await storage.list(`objects/${dir.name}`)) ?? [];
+    let left = entries.length;
+    for (const e of entries) if (e.name.startsWith("tmp_") && (await removeIfOld(`objects/${dir.name}/${e.name}`))) left--;
+    if (left === 0) await storage.remove(`objects/${dir.name}`).catch(() => undefined);
+  }
 }
 
 async function sizeOf(repo: Repo, paths: readonly string[]): Promise<number> {

@@ -3,6 +3,8 @@
  * `objects/pack/tmp_pack_*`, the trailer hash computed on the way, the index
  * written to `tmp_idx_*`, then the pack renamed to `pack-<hash>.pack` and the
  * index renamed last, since the `.idx` appearing is what publishes a pack.
+ * A pack made whole in memory (a commit's) is created under its final name
+ * at once instead: nobody sees it before its index either.
  */
 import type { Storage } from "../storage/storage.js";
 import { hashBytes, toHex, type Hasher } from "./hash.js";
@@ -181,6 +183,8 @@ export class PackWriter {
     try {
       let trailer: Uint8Array;
       let data: Uint8Array | undefined;
+      // Where the pack's bytes are.
+      let written = this.#tmp;
       if (!this.#started && !this.#spilled) {
         // Everything is still in memory (a commit's few objects): one file write.
         this.#chunks.unshift(encodePackHeader(count));
@@ -190,7 +194,14 @@ export class PackWriter {
         const whole = new Uint8Array(body.length + trailer.length);
         whole.set(body);
         whole.set(trailer, body.length);
-        if (!(await this.storage.createExclusive(this.#tmp, whole))) throw new Error(`temporary pack ${this.#tmp} exists`);
+        // Git and we find packs through their indexes, so a pack is invisible
+        // until its .idx appears: written whole under its final name, it needs
+        // no rename (30-60 us of a commit on disk). If that name is taken (the
+        // same pack, published or left by a crashed writer), it is written
+        // aside and renamed over, as a streamed pack is.
+        const final = `objects/pack/pack-${toHex(trailer)}.pack`;
+        if (await this.storage.createExclusive(final, whole)) written = final;
+        else if (!(await this.storage.createExclusive(this.#tmp, whole))) throw new Error(`temporary pack ${this.#tmp} exists`);
         if (whole.length <= KEEP_BYTES) data = whole;
       } else {
         if (this.#spilled) {
@@ -210,8 +221,8 @@ export class PackWriter {
       const base = `objects/pack/${name}`;
       const idx = encodePackIndex(this.#entries, trailer, this.platform.hash);
       if (!(await this.storage.createExclusive(this.#tmpIdx, idx))) throw new Error(`temporary index ${this.#tmpIdx} exists`);
-      if (options.sync && this.storage.sync) await this.storage.sync([this.#tmp, this.#tmpIdx]);
-      await this.storage.rename(this.#tmp, `${base}.pack`, { sync: options.sync ?? false });
+      if (options.sync && this.storage.sync) await this.storage.sync([written, this.#tmpIdx]);
+      if (written === this.#tmp) await this.storage.rename(this.#tmp, `${base}.pack`, { sync: options.sync ?? false });
       await this.storage.rename(this.#tmpIdx, `${base}.idx`, { sync: options.sync ?? false });
       return { base, count, bytes: this.#offset + trailer.length, idx, ...(data ? { data } : {}) };
     } catch (e) {
@@ -220,7 +231,12 @@ export class PackWriter {
     }
   }
 
-  /** Drop the temporary pack (nothing was published). */
+  /**
+   * Drop the temporary files (nothing was published). A pack already under
+   * its final name stays: no one sees it without its index, and another
+   * writer may have published the very same pack under that name meanwhile.
+   * gc removes such leftovers once they are older than its grace period.
+   */
   async abort(): Promise<void> {
     this.#closed = true;
     this.#chunks = [];

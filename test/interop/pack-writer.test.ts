@@ -1,8 +1,8 @@
 /** Packs we write (gc, bulk import) are standard: git verifies, indexes and reads them. */
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { GitStore, MemoryStorage, NodeStorage, nodePlatform, type FileStat, type WriteOptions } from "../../src/node.js";
 import { ObjectDatabase } from "../../src/objects/odb.js";
@@ -174,6 +174,26 @@ describe("gc", () => {
     expect(fsck(dir)).toEqual([]);
   });
 
+  it("removes what interrupted writers left once older than the grace period: temporary files and packs without an index", async () => {
+    const dir = join(tempDir(), "leftovers.git");
+    const { repo } = await history(dir);
+    const old = (Date.now() - 15 * 24 * 3600 * 1000) / 1000;
+    const leftovers = ["objects/pack/tmp_pack_x1", "objects/pack/tmp_idx_x1", `objects/pack/pack-${"ab".repeat(20)}.pack`, "objects/4b/tmp_obj_x1"];
+    const fresh = ["objects/pack/tmp_pack_y1", `objects/pack/pack-${"cd".repeat(20)}.pack`, "objects/4b/tmp_obj_y1"];
+    for (const f of [...leftovers, ...fresh]) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      writeFileSync(join(dir, f), "partial");
+    }
+    for (const f of leftovers) utimesSync(join(dir, f), old, old);
+    await repo.gc();
+    expect(leftovers.filter((f) => existsSync(join(dir, f)))).toEqual([]);
+    expect(fresh.filter((f) => existsSync(join(dir, f)))).toEqual(fresh);
+    // With a shorter grace period (prune), those go too.
+    await repo.gc({ prune: 0 });
+    expect(fresh.filter((f) => existsSync(join(dir, f)))).toEqual([]);
+    expect(fsck(dir)).toEqual([]);
+  });
+
   it("a gc killed at any point leaves a repository where every ref resolves and fsck is clean", async () => {
     const template = join(tempDir(), "template.git");
     await history(template);
@@ -312,6 +332,37 @@ describe("commits as small packs", () => {
       const snap = await fresh.snapshot(h);
       if (i > 0) expect(await snap.readText(`d${(i - 1) % 7}/f${i - 1}.txt`)).toBe(`file ${i - 1}\n`);
     }
+  });
+});
+
+describe("a commit's pack", () => {
+  it("is created under its final name; one of that name left by a crashed writer is replaced", async () => {
+    const dir = join(tempDir(), "direct.git");
+    const repo = await GitStore.open(dir, { create: "main", durability: "none" });
+    await repo.close();
+    const storage = new NodeStorage(dir);
+    const calls: string[] = [];
+    const spy = Object.assign(Object.create(storage) as NodeStorage, {
+      createExclusive: (p: string, d: Uint8Array, o?: WriteOptions) => (calls.push(`create ${p}`), storage.createExclusive(p, d, o)),
+      rename: (a: string, b: string, o?: WriteOptions) => (calls.push(`rename ${a}`), storage.rename(a, b, o)),
+    });
+    const write = async (): Promise<string> => {
+      const writer = new PackWriter(spy, nodePlatform, undefined, 1);
+      await writer.add("blob", new TextEncoder().encode("the same blob"));
+      return (await writer.finish()).base;
+    };
+    const base = await write();
+    expect(calls).toEqual([`create ${base}.pack`, expect.stringMatching(/^create objects\/pack\/tmp_idx_/), expect.stringMatching(/^rename objects\/pack\/tmp_idx_/)]);
+    // A crash while writing the same pack left part of it, and no index.
+    const whole = readFileSync(join(dir, `${base}.pack`));
+    writeFileSync(join(dir, `${base}.pack`), whole.subarray(0, 20));
+    rmSync(join(dir, `${base}.idx`));
+    calls.length = 0;
+    expect(await write()).toBe(base);
+    expect(calls.map((c) => c.replace(/_[a-z0-9]+$/, ""))).toEqual([`create ${base}.pack`, "create objects/pack/tmp_pack", "create objects/pack/tmp_idx", "rename objects/pack/tmp_pack", "rename objects/pack/tmp_idx"]);
+    expect(readFileSync(join(dir, `${base}.pack`)).equals(whole)).toBe(true);
+    checkPacks(dir);
+    expect(fsck(dir)).toEqual([]);
   });
 });
 
