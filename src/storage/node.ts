@@ -166,8 +166,12 @@ export class NodeStorage implements Storage {
       writeAll(fd, data);
       if (options?.sync) await datasync(fd);
     } catch (e) {
+      // Remove the file only if it is still ours: a writer of the same
+      // content (a pack has its hash for a name) may have replaced it.
+      const mine = fsys.fstatSync(fd);
       fsys.closeSync(fd);
-      fsys.rmSync(this.#abs(path), { force: true });
+      const now = fsys.lstatSync(this.#abs(path), { throwIfNoEntry: false });
+      if (now && now.ino === mine.ino && now.dev === mine.dev) fsys.rmSync(this.#abs(path), { force: true });
       throw e;
     }
     fsys.closeSync(fd);

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, rmdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -44,5 +45,23 @@ describe("NodeStorage after outside changes", () => {
     await s.remove("objects/ab/one");
     rmdirSync(join(root, "objects/ab"));
     expect(await s.createExclusive("objects/ab/two", new Uint8Array([2]))).toBe(true);
+  });
+});
+
+describe("NodeStorage on a failing write", () => {
+  it("an exclusive create that cannot write everything (file size limit) leaves no file", () => {
+    const root = join(tempDir(), "repo");
+    mkdirSync(root, { recursive: true });
+    // The built module (npm test builds first): the child runs plain node.
+    const storage = new URL("../../dist/storage/node.js", import.meta.url).pathname;
+    // Writes past `ulimit -f` fail with EFBIG once SIGXFSZ is ignored.
+    const script = `
+      const { NodeStorage } = await import(${JSON.stringify(storage)});
+      const s = new NodeStorage(${JSON.stringify(root)});
+      try { await s.createExclusive("objects/pack/big.pack", new Uint8Array(64 * 1024)); console.log("written"); }
+      catch (e) { console.log(e.code); }
+      console.log(await s.stat("objects/pack/big.pack") === undefined ? "gone" : "left");`;
+    const out = execFileSync("bash", ["-c", `trap '' XFSZ; ulimit -f 16; exec node --input-type=module -e "$0"`, script], { encoding: "utf8" });
+    expect(out.trim().split("\n")).toEqual(["EFBIG", "gone"]);
   });
 });
