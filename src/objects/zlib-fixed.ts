@@ -23,15 +23,6 @@ function reverse(code: number, length: number): number {
   return r;
 }
 
-// Literal/length symbol -> its fixed code (reversed) and length.
-const LIT_CODE = new Uint16Array(288);
-const LIT_BITS = new Uint8Array(288);
-for (let s = 0; s < 288; s++) {
-  const [first, base, bits] = s < 144 ? [0, 0x30, 8] : s < 256 ? [144, 0x190, 9] : s < 280 ? [256, 0, 7] : [280, 0xc0, 8];
-  LIT_CODE[s] = reverse(base + s - first, bits);
-  LIT_BITS[s] = bits;
-}
-
 const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
 const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
 const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
@@ -41,33 +32,59 @@ const MIN_MATCH = 4;
 const MAX_MATCH = 258;
 const WINDOW = 32768;
 
-// Match length -> its symbol's code with the extra bits above it, and the total bit count.
-const LENGTH_CODE = new Uint32Array(MAX_MATCH + 1);
-const LENGTH_BITS = new Uint8Array(MAX_MATCH + 1);
-for (let k = 0; k < LENGTH_BASE.length; k++) {
-  const end = k + 1 < LENGTH_BASE.length ? LENGTH_BASE[k + 1]! : MAX_MATCH + 1;
-  for (let len = LENGTH_BASE[k]!; len < end; len++) {
-    const s = 257 + k;
-    LENGTH_CODE[len] = LIT_CODE[s]! | ((len - LENGTH_BASE[k]!) << LIT_BITS[s]!);
-    LENGTH_BITS[len] = LIT_BITS[s]! + LENGTH_EXTRA[k]!;
-  }
+interface Codes {
+  /** Literal/length symbol -> its fixed code (reversed) and length. */
+  lit: Uint16Array;
+  litBits: Uint8Array;
+  /** Match length -> its symbol's code with the extra bits above it, and the total bit count. */
+  length: Uint32Array;
+  lengthBits: Uint8Array;
+  /** Distance -> its symbol (the fixed distance codes are the symbol in 5 bits, reversed in `dist`). */
+  distSymbol: Uint8Array;
+  dist: Uint8Array;
 }
-// Distance -> its symbol (the fixed distance codes are the symbol in 5 bits).
-const DIST_SYMBOL = new Uint8Array(WINDOW + 1);
-const DIST_CODE = new Uint8Array(DIST_BASE.length);
-for (let k = 0; k < DIST_BASE.length; k++) {
-  DIST_SYMBOL.fill(k, DIST_BASE[k]!, k + 1 < DIST_BASE.length ? DIST_BASE[k + 1]! : WINDOW + 1);
-  DIST_CODE[k] = reverse(k, 5);
+
+// Built on the first encoding, not at load: loops run at load get compiled
+// on the spot, which costs a reader that never encodes over a megabyte of RSS.
+let codes: Codes | undefined;
+
+function buildCodes(): Codes {
+  const lit = new Uint16Array(288);
+  const litBits = new Uint8Array(288);
+  for (let s = 0; s < 288; s++) {
+    const [first, base, bits] = s < 144 ? [0, 0x30, 8] : s < 256 ? [144, 0x190, 9] : s < 280 ? [256, 0, 7] : [280, 0xc0, 8];
+    lit[s] = reverse(base + s - first, bits);
+    litBits[s] = bits;
+  }
+  const length = new Uint32Array(MAX_MATCH + 1);
+  const lengthBits = new Uint8Array(MAX_MATCH + 1);
+  for (let k = 0; k < LENGTH_BASE.length; k++) {
+    const end = k + 1 < LENGTH_BASE.length ? LENGTH_BASE[k + 1]! : MAX_MATCH + 1;
+    for (let len = LENGTH_BASE[k]!; len < end; len++) {
+      const s = 257 + k;
+      length[len] = lit[s]! | ((len - LENGTH_BASE[k]!) << litBits[s]!);
+      lengthBits[len] = litBits[s]! + LENGTH_EXTRA[k]!;
+    }
+  }
+  const distSymbol = new Uint8Array(WINDOW + 1);
+  const dist = new Uint8Array(DIST_BASE.length);
+  for (let k = 0; k < DIST_BASE.length; k++) {
+    distSymbol.fill(k, DIST_BASE[k]!, k + 1 < DIST_BASE.length ? DIST_BASE[k + 1]! : WINDOW + 1);
+    dist[k] = reverse(k, 5);
+  }
+  return { lit, litBits, length, lengthBits, distSymbol, dist };
 }
 
 const HASH_BITS = 12;
 // Where each hashed 4-byte string was last seen, plus `stamp`: entries below
 // the current call's stamp are from earlier calls, so the table is never cleared.
-const head = new Int32Array(1 << HASH_BITS);
+let head: Int32Array | undefined;
 let stamp = 0;
 
 /** `data` as a zlib stream of one fixed-Huffman deflate block. */
 export function encodeFixedZlib(data: Uint8Array): Uint8Array {
+  const { lit, litBits, length: lengthCode, lengthBits, distSymbol, dist: distCode } = (codes ??= buildCodes());
+  const table = (head ??= new Int32Array(1 << HASH_BITS));
   const n = data.length;
   // Worst case: every byte a 9-bit literal, plus headers and the Adler-32.
   const out = new Uint8Array(n + (n >>> 3) + 16);
@@ -77,7 +94,7 @@ export function encodeFixedZlib(data: Uint8Array): Uint8Array {
   let bits = 0b011; // BFINAL = 1, BTYPE = 01 (fixed codes)
   let count = 3;
   if (stamp > 0x3fff0000 - n) {
-    head.fill(0);
+    table.fill(0);
     stamp = 0;
   }
   const base = stamp + 1;
@@ -90,22 +107,22 @@ export function encodeFixedZlib(data: Uint8Array): Uint8Array {
   while (i <= last) {
     x = (x >>> 8) | (data[i + 3]! << 24);
     const h = Math.imul(x, 0x9e3779b1) >>> (32 - HASH_BITS);
-    const c = head[h]! - base;
-    head[h] = base + i;
+    const c = table[h]! - base;
+    table[h] = base + i;
     if (c >= 0 && i - c <= WINDOW && (data[c]! | (data[c + 1]! << 8) | (data[c + 2]! << 16) | (data[c + 3]! << 24)) === x) {
       const max = Math.min(MAX_MATCH, n - i);
       let len = MIN_MATCH;
       while (len < max && data[c + len] === data[i + len]) len++;
       const dist = i - c;
-      bits |= LENGTH_CODE[len]! << count;
-      count += LENGTH_BITS[len]!;
+      bits |= lengthCode[len]! << count;
+      count += lengthBits[len]!;
       while (count >= 8) {
         out[o++] = bits;
         bits >>>= 8;
         count -= 8;
       }
-      const k = DIST_SYMBOL[dist]!;
-      bits |= (DIST_CODE[k]! | ((dist - DIST_BASE[k]!) << 5)) << count;
+      const k = distSymbol[dist]!;
+      bits |= (distCode[k]! | ((dist - DIST_BASE[k]!) << 5)) << count;
       count += 5 + DIST_EXTRA[k]!;
       while (count >= 8) {
         out[o++] = bits;
@@ -116,8 +133,8 @@ export function encodeFixedZlib(data: Uint8Array): Uint8Array {
       if (i <= last) x = data[i - 1]! | (data[i]! << 8) | (data[i + 1]! << 16) | (data[i + 2]! << 24);
     } else {
       const s = data[i++]!;
-      bits |= LIT_CODE[s]! << count;
-      count += LIT_BITS[s]!;
+      bits |= lit[s]! << count;
+      count += litBits[s]!;
       while (count >= 8) {
         out[o++] = bits;
         bits >>>= 8;
@@ -127,8 +144,8 @@ export function encodeFixedZlib(data: Uint8Array): Uint8Array {
   }
   for (; i < n; i++) {
     const s = data[i]!;
-    bits |= LIT_CODE[s]! << count;
-    count += LIT_BITS[s]!;
+    bits |= lit[s]! << count;
+    count += litBits[s]!;
     while (count >= 8) {
       out[o++] = bits;
       bits >>>= 8;
