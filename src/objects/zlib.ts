@@ -3,7 +3,7 @@
  * through pako, whose two halves load on first use.
  */
 import type { ObjectType } from "./object.js";
-import { encodeFixedZlib } from "./zlib-fixed.js";
+import { encodeFixedZlib, encodeStoredZlib } from "./zlib-encode.js";
 
 /** Failure to inflate: bad stream, truncated stream or too much output. */
 export class ZlibError extends Error {}
@@ -46,7 +46,8 @@ const FIXED_MAX = 16 * 1024;
  *   which sizes them as zlib does (a tree within 5%, a commit about 20 bytes
  *   more) at a fraction of the cost;
  * - data that looks incompressible (random, or already compressed: JPEG,
- *   PNG, gzip...) is stored uncompressed (level 0). zlib would end up storing
+ *   PNG, gzip...) is stored uncompressed ({@link encodeStoredZlib}: under
+ *   64 KiB, the bytes of zlib's level 0). zlib would end up storing
  *   it anyway, at the same size, after building Huffman tables for all 256
  *   byte values: 31 us for 1 KiB at level 1 against 2 us stored. The test
  *   costs about 0.3 us for text (ruled out on byte variety alone) and 3 us
@@ -59,7 +60,7 @@ const FIXED_MAX = 16 * 1024;
 export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?: ObjectType): Uint8Array | Promise<Uint8Array> {
   if (level !== FAST_LEVEL) return zlib.deflate(data, level);
   if (type !== undefined && type !== "blob" && data.length <= FIXED_MAX) return encodeFixedZlib(data);
-  return zlib.deflate(data, looksIncompressible(data) ? 0 : level);
+  return looksIncompressible(data) ? encodeStoredZlib(data) : zlib.deflate(data, level);
 }
 
 const SEEN = new Uint8Array(256);

@@ -2,7 +2,7 @@ import { inflateSync, deflateSync } from "node:zlib";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeTree } from "../../src/objects/tree.js";
-import { adler32, encodeFixedZlib } from "../../src/objects/zlib-fixed.js";
+import { adler32, encodeFixedZlib, encodeStoredZlib } from "../../src/objects/zlib-encode.js";
 import { deflateObject, FAST_LEVEL, pakoZlib } from "../../src/objects/zlib.js";
 import { nodeZlib } from "../../src/node/platform.js";
 import { randomBytes } from "../helpers/make-repo.js";
@@ -29,6 +29,18 @@ function inflatesTo(stream: Uint8Array, data: Uint8Array): void {
   expect(Buffer.from(r.output).equals(Buffer.from(data))).toBe(true);
   expect(r.consumed).toBe(stream.length);
 }
+
+describe("zlib streams of stored blocks", () => {
+  it("inflate back to the input, at every block boundary; under 64 KiB they are zlib's level 0 bytes", () => {
+    for (const n of [0, 1, 1024, 65_534, 65_535, 65_536, 131_070, 131_071, 200_000]) {
+      const data = randomBytes(n, n + 1);
+      const stream = encodeStoredZlib(data);
+      inflatesTo(stream, data);
+      expect(stream.length).toBe(2 + 5 * Math.max(1, Math.ceil(n / 65_535)) + n + 4);
+      if (n < 65_534) expect(Buffer.from(stream).equals(deflateSync(data, { level: 0 }))).toBe(true);
+    }
+  });
+});
 
 describe("zlib streams with fixed Huffman codes", () => {
   it("inflate (node:zlib and pako) back to the input: random, repetitive, empty and short inputs", () => {

@@ -1,8 +1,8 @@
 /**
- * A zlib stream (RFC 1950) holding one deflate block with the fixed Huffman
+ * zlib streams (RFC 1950) written without zlib, pure and synchronous, so
+ * both builds write the same bytes: one deflate block with the fixed Huffman
  * codes (RFC 1951, 3.2.6), matches found greedily through a one-entry hash
- * of 4-byte strings. Pure and synchronous, so both builds write the same
- * bytes.
+ * of 4-byte strings; or stored blocks, for data that does not compress.
  *
  * What a commit compresses besides its files is trees and the commit
  * itself: small, and (trees) half random ids, on which zlib's dynamic codes
@@ -10,7 +10,8 @@
  * zlib pays for them anyway: resetting and touching its 256 KiB of state
  * and building the code tables costs 10 us for a 700-byte tree when warm
  * and about 24 us inside a commit, where its state has left the cache; this
- * encoder takes 3 us and 50 KiB of tables.
+ * encoder takes 3 us and 50 KiB of tables. Stored blocks need no zlib state
+ * at all (zlib's own level 0 also resets it).
  */
 
 /** `code` reversed in its `length` bits: deflate sends Huffman codes from their top bit but packs bits from the bottom. */
@@ -51,10 +52,13 @@ let codes: Codes | undefined;
 function buildCodes(): Codes {
   const lit = new Uint16Array(288);
   const litBits = new Uint8Array(288);
+  // RFC 1951, 3.2.6: 0-143 take 8 bits from 0x30, 144-255 9 bits from
+  // 0x190, 256-279 7 bits from 0, 280-287 8 bits from 0xc0.
   for (let s = 0; s < 288; s++) {
-    const [first, base, bits] = s < 144 ? [0, 0x30, 8] : s < 256 ? [144, 0x190, 9] : s < 280 ? [256, 0, 7] : [280, 0xc0, 8];
-    lit[s] = reverse(base + s - first, bits);
-    litBits[s] = bits;
+    if (s < 144) lit[s] = reverse(0x30 + s, (litBits[s] = 8));
+    else if (s < 256) lit[s] = reverse(0x190 + s - 144, (litBits[s] = 9));
+    else if (s < 280) lit[s] = reverse(s - 256, (litBits[s] = 7));
+    else lit[s] = reverse(0xc0 + s - 280, (litBits[s] = 8));
   }
   const length = new Uint32Array(MAX_MATCH + 1);
   const lengthBits = new Uint8Array(MAX_MATCH + 1);
@@ -159,12 +163,41 @@ export function encodeFixedZlib(data: Uint8Array): Uint8Array {
     bits >>>= 8;
     count -= 8;
   }
+  return out.subarray(0, writeAdler32(out, o, data));
+}
+
+/** The most a stored block holds (its length is 16 bits). */
+const STORED_BLOCK = 0xffff;
+
+/** `data` as a zlib stream of stored (uncompressed) deflate blocks, as zlib's level 0 writes it. */
+export function encodeStoredZlib(data: Uint8Array): Uint8Array {
+  const n = data.length;
+  const blocks = Math.max(1, Math.ceil(n / STORED_BLOCK));
+  const out = new Uint8Array(2 + 5 * blocks + n + 4);
+  out[0] = 0x78;
+  out[1] = 0x01;
+  let o = 2;
+  for (let b = 0, p = 0; b < blocks; b++, p += STORED_BLOCK) {
+    const len = Math.min(STORED_BLOCK, n - p);
+    out[o] = b === blocks - 1 ? 1 : 0; // BFINAL on the last; BTYPE = 00 (stored)
+    out[o + 1] = len;
+    out[o + 2] = len >>> 8;
+    out[o + 3] = ~len;
+    out[o + 4] = ~len >>> 8;
+    out.set(data.subarray(p, p + len), o + 5);
+    o += 5 + len;
+  }
+  writeAdler32(out, o, data);
+  return out;
+}
+
+function writeAdler32(out: Uint8Array, at: number, data: Uint8Array): number {
   const adler = adler32(data);
-  out[o++] = adler >>> 24;
-  out[o++] = adler >>> 16;
-  out[o++] = adler >>> 8;
-  out[o++] = adler;
-  return out.subarray(0, o);
+  out[at] = adler >>> 24;
+  out[at + 1] = adler >>> 16;
+  out[at + 2] = adler >>> 8;
+  out[at + 3] = adler;
+  return at + 4;
 }
 
 /** Adler-32 (RFC 1950), the zlib trailer. */
