@@ -108,18 +108,29 @@ export function encodeFixedZlib(data: Uint8Array): Uint8Array {
   let i = 0;
   // The 4 bytes at i, little-endian; rolled one byte a step.
   let x = n >= MIN_MATCH ? (data[0]! << 8) | (data[1]! << 16) | (data[2]! << 24) : 0;
-  while (i <= last) {
-    x = (x >>> 8) | (data[i + 3]! << 24);
-    const h = Math.imul(x, 0x9e3779b1) >>> (32 - HASH_BITS);
-    const c = table[h]! - base;
-    table[h] = base + i;
-    if (c >= 0 && i - c <= WINDOW && (data[c]! | (data[c + 1]! << 8) | (data[c + 2]! << 16) | (data[c + 3]! << 24)) === x) {
-      const max = Math.min(MAX_MATCH, n - i);
-      let len = MIN_MATCH;
-      while (len < max && data[c + len] === data[i + len]) len++;
+  while (i < n) {
+    let len = 0;
+    let c = 0;
+    if (i <= last) {
+      x = (x >>> 8) | (data[i + 3]! << 24);
+      const h = Math.imul(x, 0x9e3779b1) >>> (32 - HASH_BITS);
+      c = table[h]! - base;
+      table[h] = base + i;
+      if (c >= 0 && i - c <= WINDOW && (data[c]! | (data[c + 1]! << 8) | (data[c + 2]! << 16) | (data[c + 3]! << 24)) === x) {
+        const max = Math.min(MAX_MATCH, n - i);
+        len = MIN_MATCH;
+        while (len < max && data[c + len] === data[i + len]) len++;
+      }
+    }
+    if (len === 0) {
+      const s = data[i++]!;
+      bits |= lit[s]! << count;
+      count += litBits[s]!;
+    } else {
       const dist = i - c;
       bits |= lengthCode[len]! << count;
       count += lengthBits[len]!;
+      // The distance code may take 18 bits: make room first.
       while (count >= 8) {
         out[o++] = bits;
         bits >>>= 8;
@@ -128,28 +139,9 @@ export function encodeFixedZlib(data: Uint8Array): Uint8Array {
       const k = distSymbol[dist]!;
       bits |= (distCode[k]! | ((dist - DIST_BASE[k]!) << 5)) << count;
       count += 5 + DIST_EXTRA[k]!;
-      while (count >= 8) {
-        out[o++] = bits;
-        bits >>>= 8;
-        count -= 8;
-      }
       i += len;
       if (i <= last) x = data[i - 1]! | (data[i]! << 8) | (data[i + 1]! << 16) | (data[i + 2]! << 24);
-    } else {
-      const s = data[i++]!;
-      bits |= lit[s]! << count;
-      count += litBits[s]!;
-      while (count >= 8) {
-        out[o++] = bits;
-        bits >>>= 8;
-        count -= 8;
-      }
     }
-  }
-  for (; i < n; i++) {
-    const s = data[i]!;
-    bits |= lit[s]! << count;
-    count += litBits[s]!;
     while (count >= 8) {
       out[o++] = bits;
       bits >>>= 8;
