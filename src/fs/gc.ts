@@ -49,6 +49,12 @@ export interface GcSummary {
 }
 
 const TWO_WEEKS = 14 * 24 * 3600 * 1000;
+/**
+ * What a writer leaves is removed only once this old, whatever the grace
+ * period: a commit's pack has its final name before its index appears, and
+ * removing it in that moment would leave an index naming a missing pack.
+ */
+const LEFTOVER_MIN_AGE = 3600 * 1000;
 const TYPE_ORDER: Record<ObjectType, number> = { commit: 0, tag: 1, tree: 2, blob: 3 };
 
 interface Candidate {
@@ -183,7 +189,7 @@ export async function gc(repo: Repo, options: GcOptions = {}): Promise<GcSummary
     if (++cleaned % 500 === 0) progress({ phase: "cleaning", done: cleaned, total });
   }
   await odb.removePacks(oldPacks.filter((p) => p.path !== `${published.base}.pack` && !keep.has(p.path)));
-  await removeLeftovers(repo, now - (graceMs ?? TWO_WEEKS));
+  await removeLeftovers(repo, now - Math.max(graceMs ?? TWO_WEEKS, LEFTOVER_MIN_AGE));
   await odb.rescan();
   progress({ phase: "cleaning", done: total, total });
   const remaining = await odb.loose.list();
@@ -193,7 +199,7 @@ export async function gc(repo: Repo, options: GcOptions = {}): Promise<GcSummary
 
 /**
  * Remove what interrupted writers left behind, when last modified before
- * `before` (so that no running writer's file goes): temporary files
+ * `before` (so that no running writer's file goes; see {@link LEFTOVER_MIN_AGE}): temporary files
  * (`tmp_*`, as `git prune` removes them) in the object and pack directories,
  * and packs without an index (a commit creates its pack under the final name
  * before the index that publishes it). Then the loose object directories

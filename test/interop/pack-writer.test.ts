@@ -188,7 +188,12 @@ describe("gc", () => {
     await repo.gc();
     expect(leftovers.filter((f) => existsSync(join(dir, f)))).toEqual([]);
     expect(fresh.filter((f) => existsSync(join(dir, f)))).toEqual(fresh);
-    // With a shorter grace period (prune), those go too.
+    // A shorter grace period (prune) takes them once an hour old, never younger:
+    // a commit's pack has its final name a moment before its index appears.
+    await repo.gc({ prune: 0 });
+    expect(fresh.filter((f) => existsSync(join(dir, f)))).toEqual(fresh);
+    const hourAgo = (Date.now() - 3601 * 1000) / 1000;
+    for (const f of fresh) utimesSync(join(dir, f), hourAgo, hourAgo);
     await repo.gc({ prune: 0 });
     expect(fresh.filter((f) => existsSync(join(dir, f)))).toEqual([]);
     expect(fsck(dir)).toEqual([]);
