@@ -23,6 +23,8 @@ function errno(e: unknown): string | undefined {
  * that resolves outside the root, or a final path component that is a symbolic
  * link, raises `CorruptObjectError` instead of reading or writing through it.
  */
+const SCRATCH = new Uint8Array(4096);
+
 export class NodeStorage implements Storage {
   /** Absolute path of the repository directory. */
   readonly root: string;
@@ -95,6 +97,10 @@ export class NodeStorage implements Storage {
     const fd = this.#openExisting(path);
     if (fd === undefined) return undefined;
     try {
+      // Most files read whole are small (refs, HEAD, config): one read into a
+      // scratch buffer, without the stat that sizes a larger one.
+      const n = fsys.readSync(fd, SCRATCH, 0, SCRATCH.length, 0);
+      if (n < SCRATCH.length) return SCRATCH.slice(0, n);
       const buf = fsys.readFileSync(fd);
       return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     } catch (e) {

@@ -27,6 +27,17 @@ export type StorageCheck = readonly [name: string, run: (make: () => Promise<Sto
 
 export const storageChecks: readonly StorageCheck[] = [
   [
+    "reads files of every size whole, each read its own copy",
+    async (make) => {
+      const s = await make();
+      const sizes = [0, 1, 4095, 4096, 4097, 100_000];
+      const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + n) & 0xff);
+      for (const n of sizes) await s.write(`sizes/${n}`, bytes(n));
+      const got = await Promise.all(sizes.map((n) => s.read(`sizes/${n}`)));
+      for (const [i, n] of sizes.entries()) eq(Array.from(got[i] ?? []), Array.from(bytes(n)), `file of ${n} bytes`);
+    },
+  ],
+  [
     "reads what it wrote, creating parents; a missing file reads as undefined",
     async (make) => {
       const s = await make();
