@@ -134,9 +134,9 @@ export class PackWriter {
     return (this.#streamHash ??= this.platform.hash.create());
   }
 
-  /** The buffered entries as one array; the buffer is emptied. */
-  #takeChunks(): Uint8Array {
-    const joined = new Uint8Array(this.#chunkBytes);
+  /** The buffered entries as one array, with `spare` bytes after them; the buffer is emptied. */
+  #takeChunks(spare = 0): Uint8Array {
+    const joined = new Uint8Array(this.#chunkBytes + spare);
     let p = 0;
     for (const c of this.#chunks) {
       joined.set(c, p);
@@ -189,10 +189,9 @@ export class PackWriter {
         // Everything is still in memory (a commit's few objects): one file write.
         this.#chunks.unshift(encodePackHeader(count));
         this.#chunkBytes += 12;
-        const body = this.#takeChunks();
+        const whole = this.#takeChunks(this.platform.hash.size);
+        const body = whole.subarray(0, whole.length - this.platform.hash.size);
         trailer = hashBytes(this.platform.hash, body);
-        const whole = new Uint8Array(body.length + trailer.length);
-        whole.set(body);
         whole.set(trailer, body.length);
         // Git and we find packs through their indexes, so a pack is invisible
         // until its .idx appears: written whole under its final name, it needs
