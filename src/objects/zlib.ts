@@ -3,7 +3,6 @@
  * through pako, whose two halves load on first use.
  */
 import type { ObjectType } from "./object.js";
-import { encodeFixedZlib, encodeStoredZlib } from "./zlib-encode.js";
 
 /** Failure to inflate: bad stream, truncated stream or too much output. */
 export class ZlibError extends Error {}
@@ -36,17 +35,17 @@ export interface Zlib {
 /** The zlib level of what commits write (small packs, loose objects), as git's `core.looseCompression`. */
 export const FAST_LEVEL = 1;
 
-/** Trees, commits and tags up to this size take {@link encodeFixedZlib} at the fast level. */
+/** Trees, commits and tags up to this size take `encodeFixedZlib` at the fast level. */
 const FIXED_MAX = 16 * 1024;
 
 /**
  * Compress `data` (the bytes of an object of `type`, or of a delta when
  * `type` is absent) at `level`. At {@link FAST_LEVEL}, what a commit writes:
- * - trees, commits and tags (up to 16 KiB) take {@link encodeFixedZlib},
+ * - trees, commits and tags (up to 16 KiB) take `encodeFixedZlib`,
  *   which sizes them as zlib does (a tree within 5%, a commit about 20 bytes
  *   more) at a fraction of the cost;
  * - data that looks incompressible (random, or already compressed: JPEG,
- *   PNG, gzip...) is stored uncompressed ({@link encodeStoredZlib}: under
+ *   PNG, gzip...) is stored uncompressed (`encodeStoredZlib`: under
  *   64 KiB, the bytes of zlib's level 0). zlib would end up storing
  *   it anyway, at the same size, after building Huffman tables for all 256
  *   byte values: 31 us for 1 KiB at level 1 against 2 us stored. The test
@@ -59,9 +58,15 @@ const FIXED_MAX = 16 * 1024;
  */
 export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?: ObjectType): Uint8Array | Promise<Uint8Array> {
   if (level !== FAST_LEVEL) return zlib.deflate(data, level);
-  if (type !== undefined && type !== "blob" && data.length <= FIXED_MAX) return encodeFixedZlib(data);
-  return looksIncompressible(data) ? encodeStoredZlib(data) : zlib.deflate(data, level);
+  if (!encoders) return (loadingEncoders ??= import("./zlib-encode.js")).then((m) => ((encoders = m), deflateObject(zlib, data, level, type)));
+  if (type !== undefined && type !== "blob" && data.length <= FIXED_MAX) return encoders.encodeFixedZlib(data);
+  return looksIncompressible(data) ? encoders.encodeStoredZlib(data) : zlib.deflate(data, level);
 }
+
+// Loaded with the first write, as the pack writer is: an application that only
+// reads does not ship them.
+let encoders: typeof import("./zlib-encode.js") | undefined;
+let loadingEncoders: Promise<typeof import("./zlib-encode.js")> | undefined;
 
 const SEEN = new Uint8Array(256);
 const LAST = new Int32Array(1024);
