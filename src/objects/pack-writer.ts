@@ -234,7 +234,7 @@ export class PackWriter {
    * Drop the temporary files (nothing was published). A pack already under
    * its final name stays: no one sees it without its index, and another
    * writer may have published the very same pack under that name meanwhile.
-   * gc removes such leftovers once they are older than its grace period.
+   * gc removes such leftovers once older than its grace period (and an hour).
    */
   async abort(): Promise<void> {
     this.#closed = true;
