@@ -221,12 +221,11 @@ async function removeLeftovers(repo: Repo, before: number): Promise<void> {
     const orphan = e.name.startsWith("pack-") && e.name.endsWith(".pack") && !indexed.has(e.name.slice(0, -".pack".length));
     if (orphan || e.name.startsWith("tmp_")) await removeIfOld(`objects/pack/${e.name}`);
   }
-  for (const dir of (await storage.list("objects")) ?? []) {
-    if (!dir.isDirectory || !/^[0-9a-f]{2}$/.test(dir.name)) continue;
-    const entries = (await storage.list(`objects/${dir.name}`)) ?? [];
+  for (const dir of await repo.odb.loose.fanOutDirs()) {
+    const entries = (await storage.list(`objects/${dir}`)) ?? [];
     let left = entries.length;
-    for (const e of entries) if (e.name.startsWith("tmp_") && (await removeIfOld(`objects/${dir.name}/${e.name}`))) left--;
-    if (left === 0) await storage.remove(`objects/${dir.name}`).catch(() => undefined);
+    for (const e of entries) if (e.name.startsWith("tmp_") && (await removeIfOld(`objects/${dir}/${e.name}`))) left--;
+    if (left === 0) await storage.remove(`objects/${dir}`).catch(() => undefined);
   }
 }
 

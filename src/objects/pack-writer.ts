@@ -182,26 +182,15 @@ export class PackWriter {
     if (this.count !== undefined && count !== this.count) throw new Error(`pack declared ${this.count} objects, got ${count}`);
     try {
       let trailer: Uint8Array;
-      let data: Uint8Array | undefined;
-      // Where the pack's bytes are.
-      let written = this.#tmp;
+      // The whole pack, when it was made in memory (a commit's few objects).
+      let whole: Uint8Array | undefined;
       if (!this.#started && !this.#spilled) {
-        // Everything is still in memory (a commit's few objects): one file write.
         this.#chunks.unshift(encodePackHeader(count));
         this.#chunkBytes += 12;
-        const whole = this.#takeChunks(this.platform.hash.size);
+        whole = this.#takeChunks(this.platform.hash.size);
         const body = whole.subarray(0, whole.length - this.platform.hash.size);
         trailer = hashBytes(this.platform.hash, body);
         whole.set(trailer, body.length);
-        // Git and we find packs through their indexes, so a pack is invisible
-        // until its .idx appears: written whole under its final name, it needs
-        // no rename (30-60 us of a commit on disk). If that name is taken (the
-        // same pack, published or left by a crashed writer), it is written
-        // aside and renamed over, as a streamed pack is.
-        const final = `objects/pack/pack-${toHex(trailer)}.pack`;
-        if (await this.storage.createExclusive(final, whole)) written = final;
-        else if (!(await this.storage.createExclusive(this.#tmp, whole))) throw new Error(`temporary pack ${this.#tmp} exists`);
-        if (whole.length <= KEEP_BYTES) data = whole;
       } else {
         if (this.#spilled) {
           const rest = this.#takeChunks();
@@ -216,8 +205,19 @@ export class PackWriter {
         await this.storage.append(this.#tmp, trailer);
       }
       this.#closed = true;
-      const name = `pack-${toHex(trailer)}`;
-      const base = `objects/pack/${name}`;
+      const base = `objects/pack/pack-${toHex(trailer)}`;
+      // Where the pack's bytes are.
+      let written = this.#tmp;
+      if (whole) {
+        // Git and we find packs through their indexes, so a pack is invisible
+        // until its .idx appears: written whole under its final name, it needs
+        // no rename (30-60 us of a commit on disk). If that name is taken (the
+        // same pack, published or left by a crashed writer), it is written
+        // aside and renamed over, as a streamed pack is.
+        if (await this.storage.createExclusive(`${base}.pack`, whole)) written = `${base}.pack`;
+        else if (!(await this.storage.createExclusive(this.#tmp, whole))) throw new Error(`temporary pack ${this.#tmp} exists`);
+      }
+      const data = whole && whole.length <= KEEP_BYTES ? whole : undefined;
       const idx = encodePackIndex(this.#entries, trailer, this.platform.hash);
       if (!(await this.storage.createExclusive(this.#tmpIdx, idx))) throw new Error(`temporary index ${this.#tmpIdx} exists`);
       if (options.sync && this.storage.sync) await this.storage.sync([written, this.#tmpIdx]);

@@ -10,6 +10,9 @@ function errno(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
+// Where small files are read whole (see `read`).
+const SCRATCH = new Uint8Array(4096);
+
 /**
  * A repository in a directory of the local filesystem (Node, Deno, Bun).
  *
@@ -23,8 +26,6 @@ function errno(e: unknown): string | undefined {
  * that resolves outside the root, or a final path component that is a symbolic
  * link, raises `CorruptObjectError` instead of reading or writing through it.
  */
-const SCRATCH = new Uint8Array(4096);
-
 export class NodeStorage implements Storage {
   /** Absolute path of the repository directory. */
   readonly root: string;
