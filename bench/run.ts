@@ -80,6 +80,7 @@ const readers = (workload: Task["workload"], size?: "small" | "large") => [
 for (const size of tiny ? (["small"] as const) : full ? (["small", "large"] as const) : (["small"] as const)) {
   rows.push({ label: `W3 read every file at HEAD (${size} packed repo)`, unit: "ms", tasks: readers("w3-head", size) });
   rows.push({ label: `W3 read every version of the hottest file (${size})`, unit: "ms", tasks: readers("w3-history", size) });
+  rows.push({ label: `W3 both in one process: every file at HEAD, then every version of the hottest file (${size})`, unit: "ms", tasks: readers("w3-both", size) });
 }
 rows.push({ label: "W4 first-parent log of 1,000 commits (after git gc)", unit: "ms", tasks: readers("w4") });
 rows.push({
@@ -121,6 +122,12 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
+/** The medians of a combined workload's parts (W3 both: head and history), by name. */
+const partMedians = (results: Result[]): Record<string, number> => {
+  const parts = Object.keys(results[0]?.extra ?? {}).filter((k) => k.endsWith("Ms"));
+  return Object.fromEntries(parts.map((k) => [k, median(results.map((r) => r.extra![k] as number))]));
+};
+
 // Fixtures are built once, before anything is timed.
 const allTasks = rows.flatMap((r) => r.tasks.map((t) => t.task));
 execFileSync("node", [WORKER, JSON.stringify({ workload: "prepare" }), JSON.stringify(allTasks)], { stdio: "inherit" });
@@ -156,7 +163,7 @@ for (const row of rows) {
       min: Math.min(...vals),
       max: Math.max(...vals),
       rssMB: median(samples[i]!.map((s) => s.rssMB)),
-      extra: { ...(last.extra ?? {}), ...(last.filesPerCommit !== undefined ? { filesPerCommit: last.filesPerCommit } : {}), ...(last.files !== undefined ? { files: last.files, bytes: last.bytes! } : {}), check: last.check },
+      extra: { ...(last.extra ?? {}), ...partMedians(samples[i]!), ...(last.filesPerCommit !== undefined ? { filesPerCommit: last.filesPerCommit } : {}), ...(last.files !== undefined ? { files: last.files, bytes: last.bytes! } : {}), check: last.check },
     };
   });
   // Same result everywhere, or the row is not a fair comparison.
@@ -168,6 +175,7 @@ for (const row of rows) {
   console.log(`\n${row.label} (${row.unit}, median of ${runs} [min-max]; ratio = ours / theirs${row.unit === "MB/s" ? " in time" : ""})`);
   for (const f of figures) {
     const bits = [`${f.name.padEnd(28)} ${fmt(f.median).padStart(8)} [${fmt(f.min)}-${fmt(f.max)}]`, f.ratio !== undefined ? `ratio ${f.ratio.toFixed(3)}` : "(ours)", `rss ${f.rssMB.toFixed(0)} MB`];
+    if (f.extra.headMs !== undefined) bits.push(`head ${fmt(Number(f.extra.headMs))} + history ${fmt(Number(f.extra.historyMs))}`);
     if (f.extra.packBytes !== undefined) bits.push(`pack ${(Number(f.extra.packBytes) / 1e6).toFixed(2)} MB`);
     if (f.extra.filesPerCommit !== undefined) bits.push(`net files/commit ${Number(f.extra.filesPerCommit).toFixed(2)}`);
     if (f.extra.createdPerCommit !== undefined) bits.push(`files created/commit ${Number(f.extra.createdPerCommit).toFixed(2)}`);

@@ -12,7 +12,7 @@ import { copyRepo, diskUsage, emptyTemplate, filledTemplate, historyRepo, hottes
 import { gcRun, loadSystem, w1, w2, w3Head, w3History, w4, type Measured, type System } from "./workloads.js";
 
 export interface Task {
-  workload: "w1" | "w2" | "w3-head" | "w3-history" | "w4" | "w5" | "gc";
+  workload: "w1" | "w2" | "w3-head" | "w3-history" | "w3-both" | "w4" | "w5" | "gc";
   /** w5: which primitive. */
   op?: "sha1" | "deflate" | "inflate";
   system: System;
@@ -80,6 +80,14 @@ async function run(task: Task): Promise<Result> {
       case "w3-history": {
         const repo = historyRepo(task.size!);
         return { ...(await w3History(task.system, repo, hottestFile(repo), configure)), rssMB: rss() };
+      }
+      case "w3-both": {
+        // The issue's workload as one: every file at HEAD, then every version
+        // of the hot file, in one process (each part as in its own row).
+        const repo = historyRepo(task.size!);
+        const head = await w3Head(task.system, repo, configure);
+        const history = await w3History(task.system, repo, hottestFile(repo), configure);
+        return { ms: head.ms + history.ms, check: `${head.check}+${history.check}`, extra: { headMs: head.ms, historyMs: history.ms }, rssMB: rss() };
       }
       case "gc": {
         const repo = copyRepo(looseHistoryRepo(), join(scratch, "r.git"));
