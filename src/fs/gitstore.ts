@@ -9,7 +9,7 @@ import type { Storage } from "../storage/storage.js";
 import { FS } from "./fs.js";
 import type { GcOptions, GcSummary } from "./gc.js";
 import { RefMap } from "./refmap.js";
-import { checkIdentity, Repo, type Durability, type LocalExport } from "./repo.js";
+import { checkIdentity, DEFAULT_CACHE_BYTES, Repo, type Durability, type LocalExport } from "./repo.js";
 
 /** Options of {@link GitStore.open}. */
 export interface OpenOptions {
@@ -24,6 +24,14 @@ export interface OpenOptions {
   readonly email?: string;
   /** `"full"` (default): writes resolve only once flushed to stable storage. `"none"`: leave flushing to the OS. */
   readonly durability?: Durability;
+  /**
+   * Bytes of memory the handle may keep between reads for objects it has
+   * decoded and pack data it has read (default 60 MiB): delta chains' results,
+   * pack pages, trees, blobs read more than once. A smaller budget trades
+   * speed for memory: reading many snapshots re-reads and re-applies deltas
+   * the cache would have kept. `0` keeps nothing.
+   */
+  readonly cacheBytes?: number;
 }
 
 /** Internal hooks a runtime build provides (Node: disk storage, fast hashing, dump). */
@@ -72,6 +80,8 @@ export class GitStore implements AsyncDisposable {
     checkIdentity(author, email);
     const durability = options.durability ?? "full";
     if (durability !== "full" && durability !== "none") throw new ValueError(`durability must be "full" or "none", got ${JSON.stringify(durability)}`);
+    const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+    if (typeof cacheBytes !== "number" || !Number.isSafeInteger(cacheBytes) || cacheBytes < 0) throw new ValueError(`cacheBytes must be a whole number of bytes, 0 or more, got ${String(cacheBytes)}`);
     const create = options.create ?? false;
     if (typeof create === "string") checkRefName(HEADS + create);
     let storage: Storage;
@@ -105,6 +115,7 @@ export class GitStore implements AsyncDisposable {
       email,
       durability,
       logAllRefUpdates: configBool(config, "core.logallrefupdates") ?? true,
+      cacheBytes,
       localExport: runtime.localExport,
       location: runtime.locationOf?.(storage) ?? storage,
     });

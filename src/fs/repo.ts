@@ -34,13 +34,15 @@ export interface RepoOptions {
   readonly email: string;
   readonly durability: Durability;
   readonly logAllRefUpdates: boolean;
+  /** Bytes of decoded objects and pack data kept between reads, in all. */
+  readonly cacheBytes: number;
   readonly localExport: LocalExport | undefined;
   /** Identifies the repository location, to tell snapshots of other repositories apart. */
   readonly location: unknown;
 }
 
-// Decoded trees kept for reuse, by bytes (a tree costs its payload and 8 bytes an entry).
-const TREE_CACHE_BYTES = 8 * 1024 * 1024;
+/** What a handle's caches may hold by default (see `OpenOptions.cacheBytes`). */
+export const DEFAULT_CACHE_BYTES = 60 * 1024 * 1024;
 // Decoded commits kept: the one a snapshot is made at next, the parents a log walk goes to.
 const COMMIT_CACHE_ENTRIES = 256;
 
@@ -54,7 +56,8 @@ export function checkIdentity(author: string, email: string): void {
 export class Repo {
   readonly odb: ObjectDatabase;
   readonly refs: RefStore;
-  readonly #trees = new Lru<string, TreeView>(TREE_CACHE_BYTES, (tree) => tree.data.length + 8 * tree.length + 64);
+  // Decoded trees kept for reuse, by bytes (a tree costs its payload and 8 bytes an entry).
+  readonly #trees: Lru<string, TreeView>;
   /**
    * Trees read once, by id: a tree is cached when read again (one we write,
    * or one a caller says it will need again, at once). A walk down history
@@ -72,7 +75,10 @@ export class Repo {
     readonly platform: Platform,
     readonly options: RepoOptions,
   ) {
-    this.odb = new ObjectDatabase(storage, platform);
+    // Trees get 2/15 of the budget (8 MiB of the default 60), the object database the rest.
+    const treeBytes = Math.floor((options.cacheBytes * 2) / 15);
+    this.#trees = new Lru(treeBytes, (tree) => tree.data.length + 8 * tree.length + 64);
+    this.odb = new ObjectDatabase(storage, platform, { cacheBytes: options.cacheBytes - treeBytes });
     this.refs = new RefStore(storage, platform.hash, {
       sync: options.durability === "full",
       logAllRefUpdates: options.logAllRefUpdates,

@@ -22,10 +22,12 @@ export interface ObjectWriter {
 }
 
 export interface ObjectDatabaseOptions {
-  /** Bytes of inflated delta bases kept for reuse (default 32 MiB). */
+  /**
+   * Bytes the caches may hold between reads (default 52 MiB): 8/13 for
+   * objects that delta chains produced, 4/13 for raw pack pages, 1/13 for
+   * blobs read more than once.
+   */
   readonly cacheBytes?: number;
-  /** Bytes of raw pack pages kept for reuse (default 16 MiB). */
-  readonly pageCacheBytes?: number;
   /**
    * Pack indexes up to this size (default 1 MiB) are hashed whole when
    * opened. A larger one (about 37,000 objects and up) is checked for
@@ -50,7 +52,7 @@ const MERGE_AT = 16;
 /** Reads of one object that may find its pack removed meanwhile before the error is passed on. */
 const MAX_FIND_ATTEMPTS = 5;
 
-const BLOB_CACHE_BYTES = 4 * 1024 * 1024;
+const CACHE_BYTES = 52 * 1024 * 1024;
 // Larger blobs are read rarely enough that caching them would only evict the small ones.
 const BLOB_CACHE_MAX = 256 * 1024;
 
@@ -75,7 +77,7 @@ export class ObjectDatabase implements ObjectWriter {
    * reads the same few versions over and over. (Trees and commits are cached
    * decoded one layer up.)
    */
-  readonly #blobs = new Lru<string, GitObject>(BLOB_CACHE_BYTES, (o) => o.data.length + 64);
+  readonly #blobs: Lru<string, GitObject>;
   /**
    * Blobs read once, by id. A blob is cached on its second read: reading every
    * file of a snapshot reads each once, and caching them would only hold their
@@ -96,8 +98,10 @@ export class ObjectDatabase implements ObjectWriter {
     options: ObjectDatabaseOptions = {},
   ) {
     this.loose = new LooseStore(storage, platform);
-    this.#deltaCache = new Lru(options.cacheBytes ?? 32 * 1024 * 1024, (o) => o.data.length);
-    this.#pages = new Lru(options.pageCacheBytes ?? 16 * 1024 * 1024, (page) => page.length);
+    const bytes = options.cacheBytes ?? CACHE_BYTES;
+    this.#deltaCache = new Lru(Math.floor((bytes * 8) / 13), (o) => o.data.length);
+    this.#pages = new Lru(Math.floor((bytes * 4) / 13), (page) => page.length);
+    this.#blobs = new Lru(Math.floor(bytes / 13), (o) => o.data.length + 64);
     this.#indexCheckBytes = options.indexCheckBytes ?? 1024 * 1024;
     this.emptyTree = hashObject(platform.hash, "tree", new Uint8Array(0));
   }

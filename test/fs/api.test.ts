@@ -82,6 +82,28 @@ describe.each(backends)("GitStore on %s", (_, location) => {
       }
     });
 
+    it("cacheBytes: a whole number of bytes; 0 keeps nothing and reads the same", async () => {
+      for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, "1" as unknown as number]) {
+        await rejects(GitStore.open(location(), { create: "main", cacheBytes: bad }), ValueError, "EINVAL");
+      }
+      const loc = location();
+      const repo = await GitStore.open(loc, { create: "main", cacheBytes: 0 });
+      let fs = await repo.branches.get("main");
+      for (let i = 0; i < 12; i++) fs = await fs.write(`d${i % 3}/f${i % 5}.txt`, `version ${i}\n`.repeat(50));
+      const lean = await collect(fs.log());
+      const roomy = await GitStore.open(loc, { cacheBytes: 1 << 20 });
+      const full = await collect((await roomy.branches.get("main")).log());
+      expect(lean.map((s) => s.hash)).toEqual(full.map((s) => s.hash));
+      for (let k = 0; k < lean.length; k++) {
+        for (const [dir, , files] of await collect(lean[k]!.walk())) {
+          for (const f of files) {
+            const path = dir ? `${dir}/${f}` : f;
+            expect(text(await lean[k]!.read(path))).toBe(text(await full[k]!.read(path)));
+          }
+        }
+      }
+    });
+
     it("default identity is gitstore <gitstore@localhost>", async () => {
       const loc = location();
       const repo = await GitStore.open(loc, { create: "main" });
@@ -496,6 +518,32 @@ describe("repositories git creates", () => {
     const next = await fs.write("a/b", "c");
     expect(await next.readText("a/b")).toBe("c");
     expect(fsck(path)).toEqual(before);
+  });
+});
+
+describe("a small cache on a deeply deltified repository", () => {
+  it("reads what git reads, with cacheBytes 0 and 64 KiB", async () => {
+    const { allObjects, makeGitRepo, repack } = await import("../helpers/make-repo.js");
+    const path = makeGitRepo(join(tempDir(), "deep.git"), { commits: 60, files: 30, editsPerCommit: 3, seed: 5 });
+    repack(path, "deep");
+    const objects = allObjects(path);
+    const commits = git(path, ["rev-list", "--first-parent", "main"]).trim().split("\n");
+    for (const cacheBytes of [0, 64 * 1024]) {
+      const repo = await GitStore.open(path, { cacheBytes });
+      let k = 0;
+      for await (const fs of (await repo.branches.get("main")).log()) {
+        expect(fs.hash).toBe(commits[k]);
+        // Every fifth commit in full: each file's version sits somewhere down its chain.
+        if (k++ % 5 !== 0) continue;
+        for (const line of git(path, ["ls-tree", "-r", fs.hash]).trim().split("\n")) {
+          const [meta, file] = line.split("\t");
+          const id = meta!.split(" ")[2]!;
+          expect(Buffer.from(await fs.read(file!)).equals(objects.get(id)![1])).toBe(true);
+        }
+      }
+      expect(k).toBe(commits.length);
+      await repo.close();
+    }
   });
 });
 
