@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { GitStore } from "../src/node.js";
 import { GIT_ENV } from "../test/helpers/git.js";
 import { copyRepo, diskUsage, emptyTemplate, filledTemplate, historyRepo, hottestFile, kib, looseHistoryRepo } from "./fixtures.js";
-import { gcRun, loadSystem, w1, w2, w3Head, w3History, w4, type Measured, type System } from "./workloads.js";
+import { gcRun, loadSystem, w1, w2, w3BothGit, w3Head, w3History, w4, type Measured, type System } from "./workloads.js";
 
 export interface Task {
   workload: "w1" | "w2" | "w3-head" | "w3-history" | "w3-both" | "w4" | "w5" | "gc";
@@ -85,6 +85,7 @@ async function run(task: Task): Promise<Result> {
         // The issue's workload as one: every file at HEAD, then every version
         // of the hot file, in one process (each part as in its own row).
         const repo = historyRepo(task.size!);
+        if (task.system === "git") return { ...w3BothGit(repo, hottestFile(repo)), rssMB: rss() };
         const head = await w3Head(task.system, repo, configure);
         const history = await w3History(task.system, repo, hottestFile(repo), configure);
         return { ms: head.ms + history.ms, check: `${head.check}+${history.check}`, extra: { headMs: head.ms, historyMs: history.ms }, rssMB: rss() };
