@@ -81,7 +81,7 @@ export class GitStore implements AsyncDisposable {
     const durability = options.durability ?? "full";
     if (durability !== "full" && durability !== "none") throw new ValueError(`durability must be "full" or "none", got ${JSON.stringify(durability)}`);
     const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
-    if (typeof cacheBytes !== "number" || !Number.isSafeInteger(cacheBytes) || cacheBytes < 0) throw new ValueError(`cacheBytes must be a whole number of bytes, 0 or more, got ${String(cacheBytes)}`);
+    if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) throw new ValueError(`cacheBytes must be a whole number of bytes, 0 or more, got ${String(cacheBytes)}`);
     const create = options.create ?? false;
     if (typeof create === "string") checkRefName(HEADS + create);
     let storage: Storage;
