@@ -17,27 +17,28 @@ export interface RepoSpec {
   seed: number;
 }
 
-/** xorshift32: the same numbers on every run. */
-export function rng(seed: number): () => number {
+/** xorshift32 from `seed`: the same 32-bit numbers on every run. */
+function xorshift32(seed: number): () => number {
   let x = seed | 0 || 1;
   return () => {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
+    return x >>> 0;
   };
 }
 
-/** `n` uniformly random bytes (xorshift32 from `seed`), as random or already compressed files hold. */
+/** Numbers in [0, 1), the same on every run. */
+export function rng(seed: number): () => number {
+  const next = xorshift32(seed);
+  return () => next() / 0x100000000;
+}
+
+/** `n` uniformly random bytes (the low byte of each xorshift32 number), as random or already compressed files hold. */
 export function randomBytes(n: number, seed: number): Uint8Array {
+  const next = xorshift32(seed);
   const out = new Uint8Array(n);
-  let x = seed | 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
+  for (let i = 0; i < n; i++) out[i] = next() & 0xff;
   return out;
 }
 
