@@ -59,8 +59,11 @@ export class WritableFile<Result> {
   /** @internal */
   constructor(readonly commit: (data: Uint8Array) => Promise<Result>) {}
 
-  /** Buffer `data` (a string is UTF-8); returns the number of bytes. */
-  async write(data: Uint8Array | string): Promise<number> {
+  /**
+   * Buffer `data` (a string is UTF-8); returns the number of bytes. It touches
+   * no storage, so it is synchronous, like `seek` (awaiting it still works).
+   */
+  write(data: Uint8Array | string): number {
     if (this.#closed) throw new ValueError("I/O operation on closed file");
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data.slice();
     this.#chunks.push(bytes);

@@ -255,10 +255,12 @@ describe.each(backends)("GitStore on %s", (_, location) => {
     it("open wb commits on close and sets fs", async () => {
       const { fs } = await fresh();
       const f = await fs.open("w.txt", "wb");
-      expect(await f.write("hello ")).toBe(6);
+      // API.md: write "buffers and returns the byte count": a number, not a promise (awaiting it works too).
+      expect(f.write("hello ")).toBe(6);
       expect(await f.write(new Uint8Array([0x21]))).toBe(1);
       const next = await f.close();
       expect(f.fs).toBe(next);
+      expect(() => f.write("late")).toThrow(ValueError);
       expect(await next.readText("w.txt")).toBe("hello !");
       expect(next.message).toBe("Write w.txt");
       const g = await next.open("never.txt", "wb");
@@ -283,7 +285,7 @@ describe.each(backends)("GitStore on %s", (_, location) => {
         b.write("b.txt", "2");
         b.remove("old.txt");
         const f = await b.open("c.txt", "wb");
-        await f.write("3");
+        expect(f.write("3")).toBe(1);
         await f.close();
       });
       expect(next.message).toBe("Batch: Write a.txt; Write b.txt; Remove old.txt; Write c.txt");
