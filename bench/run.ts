@@ -4,8 +4,8 @@
  * ratio ours / theirs. `npm run bench` (quick) or `npm run bench -- --full`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Result, Task } from "./worker.js";
 import { esGitAvailable, pygit2Available } from "./workloads.js";
@@ -111,8 +111,23 @@ if (full) {
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, "i") : undefined;
 if (only) rows.splice(0, rows.length, ...rows.filter((r) => only.test(r.label)));
 
+// Every run's scratch directory stays until the suite ends. Removing it right
+// after the run made the runs that followed slower, whichever system they
+// measured: on an ext4 without a journal (as on the machines here), creating a
+// file skips, one by one, every inode freed in the last few seconds to minutes
+// (`recently_deleted` in the kernel's inode allocator), so the 4,000 loose
+// objects one run of isomorphic-git leaves behind taxed the next run's file
+// creations. What a run deletes itself still counts against it.
+const SCRATCH = {
+  BENCH_SCRATCH: mkdtempSync(join(process.env.BENCH_TMP ?? tmpdir(), "gitstore-bench-suite-")),
+  BENCH_SCRATCH_SHM: mkdtempSync(join("/dev/shm", "gitstore-bench-suite-")),
+};
+process.on("exit", () => {
+  for (const dir of Object.values(SCRATCH)) rmSync(dir, { recursive: true, force: true });
+});
+
 function runTask(task: Task): Result {
-  const r = spawnSync("node", [WORKER, JSON.stringify(task)], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const r = spawnSync("node", [WORKER, JSON.stringify(task)], { encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, ...SCRATCH } });
   if (r.status !== 0) throw new Error(`worker failed for ${JSON.stringify(task)}:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as Result;
 }

@@ -51,7 +51,11 @@ async function logRepo(): Promise<string> {
 }
 
 async function run(task: Task): Promise<Result> {
-  const base = task.where === "shm" ? "/dev/shm" : (process.env.BENCH_TMP ?? tmpdir());
+  // Under the suite (run.ts), scratch directories are left for it to remove
+  // when every row has run: see SCRATCH there.
+  const shm = task.where === "shm";
+  const kept = process.env[shm ? "BENCH_SCRATCH_SHM" : "BENCH_SCRATCH"];
+  const base = kept ?? (shm ? "/dev/shm" : (process.env.BENCH_TMP ?? tmpdir()));
   const scratch = mkdtempSync(join(base, "gitstore-bench-"));
   if (task.workload !== "w5") await loadSystem(task.system);
   try {
@@ -98,9 +102,11 @@ async function run(task: Task): Promise<Result> {
         return { ...(await raw(task)), rssMB: rss() };
       case "w4":
         return { ...(await w4(task.system, await logRepo(), configure)), rssMB: rss() };
+      default:
+        throw new Error(`unknown workload ${String(task.workload)}`);
     }
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    if (!kept) rmSync(scratch, { recursive: true, force: true });
   }
 }
 
