@@ -25,8 +25,10 @@ export function entryKind(mode: string): EntryKind | undefined {
 
 const SP = 0x20;
 const SLASH = 0x2f;
-// Flags a directory in a TreeView's bounds; also caps a tree's size.
-const TREE_BIT = 0x80000000;
+// A tree's size cap: a directory's name end is kept as `~nul`, negative, and
+// every value stays a small integer (V8 boxes larger ones it loads from a
+// typed array, as a heap number, until the code is optimized).
+const MAX_TREE_BYTES = 0x40000000;
 
 /**
  * A decoded entry whose hex id is only built when asked for (most lookups
@@ -85,15 +87,15 @@ function isForbiddenRange(d: Uint8Array, s: number, e: number): boolean {
 export class TreeView {
   private constructor(
     readonly data: Uint8Array,
-    // Per entry: where it starts, and where its name's NUL is with TREE_BIT set for a directory.
-    private readonly bounds: Uint32Array,
+    // Per entry: where it starts, and where its name's NUL is (`~nul` for a directory).
+    private readonly bounds: Int32Array,
     private readonly h: number,
   ) {}
 
   /** Parse and check a tree payload; `where` names the object for errors. */
   static decode(data: Uint8Array, algo: HashAlgorithm, where: string): TreeView {
     const h = algo.size;
-    if (data.length >= TREE_BIT) throw new CorruptObjectError(`tree ${where}: larger than 2 GiB`);
+    if (data.length >= MAX_TREE_BYTES) throw new CorruptObjectError(`tree ${where}: larger than 1 GiB`);
     let bounds = scratch;
     let count = 0;
     let hasSubtrees = false;
@@ -127,12 +129,12 @@ export class TreeView {
       prevNul = nul;
       prevTree = isTree;
       if (2 * count + 2 > bounds.length) {
-        const grown = new Uint32Array(bounds.length * 2);
+        const grown = new Int32Array(bounds.length * 2);
         grown.set(bounds);
         bounds = scratch = grown;
       }
       bounds[2 * count] = p;
-      bounds[2 * count + 1] = isTree ? nul | TREE_BIT : nul;
+      bounds[2 * count + 1] = isTree ? ~nul : nul;
       count++;
       p = nul + 1 + h;
     }
@@ -158,12 +160,13 @@ export class TreeView {
   }
 
   #nameEnd(i: number): number {
-    return this.bounds[2 * i + 1]! & ~TREE_BIT;
+    const v = this.bounds[2 * i + 1]!;
+    return v < 0 ? ~v : v;
   }
 
   /** Whether entry `i` is a directory. */
   isTree(i: number): boolean {
-    return (this.bounds[2 * i + 1]! & TREE_BIT) !== 0;
+    return this.bounds[2 * i + 1]! < 0;
   }
 
   name(i: number): string {
@@ -194,7 +197,7 @@ export class TreeView {
 
   /** The tree without entries. */
   static empty(algo: HashAlgorithm): TreeView {
-    return new TreeView(new Uint8Array(0), new Uint32Array(0), algo.size);
+    return new TreeView(new Uint8Array(0), new Int32Array(0), algo.size);
   }
 
   /**
@@ -222,17 +225,17 @@ export class TreeView {
     let size = 0;
     for (let i = 0; i < n; i++) if (!removed[i]) size += this.#end(i) - this.bounds[2 * i]!;
     for (const a of added) size += a.bytes.length;
-    // The bounds' flag bit caps a tree at 2 GiB, as decoding does.
-    if (size >= TREE_BIT) throw new ValueError("a directory cannot hold 2 GiB of entries");
+    // The same cap as decoding's.
+    if (size >= MAX_TREE_BYTES) throw new ValueError("a directory cannot hold 1 GiB of entries");
     const out = new Uint8Array(size);
-    const bounds = new Uint32Array(2 * (kept + added.length));
+    const bounds = new Int32Array(2 * (kept + added.length));
     let p = 0;
     let k = 0;
     // One entry out: its bytes, where its name ends within them, whether it is a directory.
     const put = (bytes: Uint8Array, nameEnd: number, tree: boolean): void => {
       out.set(bytes, p);
       bounds[2 * k] = p;
-      bounds[2 * k + 1] = (p + nameEnd) | (tree ? TREE_BIT : 0);
+      bounds[2 * k + 1] = tree ? ~(p + nameEnd) : p + nameEnd;
       p += bytes.length;
       k++;
     };
@@ -321,7 +324,7 @@ function asciiKey(name: string): number {
 }
 
 // Entry bounds are collected here and copied out at the exact size (decoding is synchronous).
-let scratch = new Uint32Array(1024);
+let scratch = new Int32Array(1024);
 
 function kindOf(mode: number): EntryKind | undefined {
   switch (mode & 0o170000) {
