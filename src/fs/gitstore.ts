@@ -114,7 +114,10 @@ export class GitStore implements AsyncDisposable {
       author,
       email,
       durability,
-      logAllRefUpdates: configBool(config, "core.logallrefupdates") ?? true,
+      // git's default: reflogs in a repository with a work tree, none in a bare one
+      // (where a reflog that exists is still appended to). Repositories gitstore
+      // creates set it to true.
+      logAllRefUpdates: configBool(config, "core.logallrefupdates") ?? !(configBool(config, "core.bare") ?? true),
       cacheBytes,
       localExport: runtime.localExport,
       location: runtime.locationOf?.(storage) ?? storage,

@@ -33,7 +33,7 @@ export interface RefStoreOptions {
   readonly lockTimeoutMs?: number;
   /** Flush ref files (and their directories) before an update resolves. */
   readonly sync?: boolean;
-  /** Write reflogs for branches and HEAD (git's `core.logAllRefUpdates`). Default true. */
+  /** Write reflogs for branches and HEAD (git's `core.logAllRefUpdates`; the caller applies git's default for the repository). Default true. */
   readonly logAllRefUpdates?: boolean;
   /** `Name <email> seconds +HHMM` for reflog lines, computed at update time. */
   readonly identity: () => string;

@@ -243,3 +243,40 @@ describe("packed-refs rewriting", () => {
     expect(fsck(dir)).toEqual([]);
   });
 });
+
+describe("reflogs follow core.logAllRefUpdates as git does", () => {
+  async function commitTwice(dir: string): Promise<void> {
+    const { GitStore } = await import("../../src/node.js");
+    const store = await GitStore.open(dir, { create: false });
+    const fs = await (await store.branches.get("main")).write("a", "1");
+    await fs.write("b", "2");
+    await store.close();
+  }
+  const seed = (dir: string): void => {
+    git(dir, ["update-ref", "refs/heads/main", git(dir, ["commit-tree", "-m", "root", git(dir, ["mktree"], "").trim()]).trim()]);
+  };
+
+  it("a bare repository git created (setting unset) gets no reflog, unless one exists", async () => {
+    const dir = gitInit(join(tempDir(), "bare.git"));
+    seed(dir);
+    expect(existsSync(join(dir, "logs/refs/heads/main"))).toBe(false);
+    await commitTwice(dir);
+    expect(existsSync(join(dir, "logs/refs/heads/main"))).toBe(false);
+    expect(existsSync(join(dir, "logs/HEAD"))).toBe(false);
+    // A reflog that exists is appended to, setting or not (git does the same).
+    mkdirSync(join(dir, "logs/refs/heads"), { recursive: true });
+    writeFileSync(join(dir, "logs/refs/heads/main"), "");
+    await commitTwice(dir);
+    expect(git(dir, ["reflog", "show", "--format=%gs", "refs/heads/main"]).trim().split("\n")).toEqual(["commit: Write b", "commit: Write a"]);
+    expect(fsck(dir)).toEqual([]);
+  });
+
+  it("core.logAllRefUpdates = true (what gitstore writes when it creates a repository) logs every branch update and HEAD", async () => {
+    const dir = gitInit(join(tempDir(), "logged.git"));
+    git(dir, ["config", "core.logAllRefUpdates", "true"]);
+    seed(dir);
+    await commitTwice(dir);
+    expect(git(dir, ["reflog", "show", "--format=%gs", "refs/heads/main"]).trim().split("\n").slice(0, 2)).toEqual(["commit: Write b", "commit: Write a"]);
+    expect(git(dir, ["reflog", "show", "--format=%gs", "HEAD"]).trim().split("\n").slice(0, 2)).toEqual(["commit: Write b", "commit: Write a"]);
+  });
+});
