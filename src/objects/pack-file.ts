@@ -278,7 +278,17 @@ export class PackFile {
   readAt(offset: number, id: string): Soon<GitObject> {
     const loading = this.platform.zlib.load?.();
     if (loading) return loading.then(() => this.readAt(offset, id));
-    const walk = this.#resolve(offset, new Where(this.path, id, offset));
+    const where = new Where(this.path, id, offset);
+    const cached = this.cache.get(this.#key(offset));
+    if (cached) return cached;
+    // Most reads: a small entry stored whole whose bytes are in cached pages,
+    // done without the generator a walk down a delta chain needs.
+    const entry = this.#cachedEntry(offset, where);
+    if (entry && entry.base === undefined && !entry.more) {
+      const inflated = this.#inflateNow(entry, where);
+      if (inflated) return { type: PACK_TYPE_NAMES[entry.type]!, data: inflated.output };
+    }
+    const walk = this.#resolve(offset, where, entry);
     const step = walk.next();
     return step.done ? step.value : this.#resume(walk, step);
   }
@@ -293,18 +303,21 @@ export class PackFile {
    * yields the read (a function, called by {@link readAt} as it resumes the
    * walk) and resumes with its result.
    */
-  *#resolve(offset: number, where: Where): Generator<() => Promise<unknown>, GitObject, unknown> {
+  *#resolve(offset: number, where: Where, first?: Entry): Generator<() => Promise<unknown>, GitObject, unknown> {
     // Allocated at the first delta: most reads hit the cache or a whole entry.
     let deltas: Uint8Array[] | undefined;
     let chainOffsets: number[] | undefined;
     let seen: Set<number> | undefined;
     let base: GitObject | undefined;
     let off = offset;
-    for (;;) {
-      base = this.cache.get(this.#key(off));
-      if (base) break;
+    // `first`: the entry at `offset`, parsed already (and not cached).
+    for (let known = first; ; known = undefined) {
+      if (!known) {
+        base = this.cache.get(this.#key(off));
+        if (base) break;
+      }
       const at = off;
-      const entry = this.#cachedEntry(at, where) ?? ((yield () => this.#entry(at, where)) as Entry);
+      const entry = known ?? this.#cachedEntry(at, where) ?? ((yield () => this.#entry(at, where)) as Entry);
       const data = this.#inflateNow(entry, where)?.output ?? ((yield () => this.#inflateMore(entry, where)) as { output: Uint8Array }).output;
       if (entry.base === undefined) {
         base = { type: PACK_TYPE_NAMES[entry.type]!, data };
