@@ -61,13 +61,13 @@ let canonical: Uint8Array | undefined;
 
 /** The id of an object: the hash of its canonical form. */
 export function hashObject(algo: HashAlgorithm, type: ObjectType, data: Uint8Array): string {
-  const n = writeHeader(type, data.length, HEADER);
   if (algo.hashHex && data.length <= ONE_SHOT) {
     canonical ??= new Uint8Array(MAX_HEADER + ONE_SHOT);
-    canonical.set(HEADER.subarray(0, n));
+    const n = writeHeader(type, data.length, canonical);
     canonical.set(data, n);
     return algo.hashHex(canonical.subarray(0, n + data.length));
   }
+  const n = writeHeader(type, data.length, HEADER);
   return digestHex(algo.create().update(HEADER.subarray(0, n)).update(data));
 }
 
