@@ -40,9 +40,16 @@ export const MAX_HEADER = 32;
 
 /** Write `"<type> <size>\0"` at the start of `out`; returns its length. */
 function writeHeader(type: ObjectType, size: number, out: Uint8Array): number {
-  const s = `${type} ${size}\0`;
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return s.length;
+  let n = 0;
+  for (let i = 0; i < type.length; i++) out[n++] = type.charCodeAt(i);
+  out[n++] = 0x20;
+  // The size's digits, without building a string per object.
+  let digits = 1;
+  for (let t = 10; t <= size; t *= 10) digits++;
+  for (let i = digits - 1, v = size; i >= 0; i--, v = Math.floor(v / 10)) out[n + i] = 0x30 + (v % 10);
+  n += digits;
+  out[n++] = 0;
+  return n;
 }
 
 /** `"<type> <size>\0"` as bytes. */
