@@ -278,9 +278,9 @@ export class PackFile {
   readAt(offset: number, id: string): Soon<GitObject> {
     const loading = this.platform.zlib.load?.();
     if (loading) return loading.then(() => this.readAt(offset, id));
-    const where = new Where(this.path, id, offset);
     const cached = this.cache.get(this.#key(offset));
     if (cached) return cached;
+    const where = new Where(this.path, id, offset);
     // Most reads: a small entry stored whole whose bytes are in cached pages,
     // done without the generator a walk down a delta chain needs.
     const entry = this.#cachedEntry(offset, where);
@@ -299,25 +299,23 @@ export class PackFile {
   }
 
   /**
-   * Resolve the delta chain from `offset`. Where bytes must be read first it
-   * yields the read (a function, called by {@link readAt} as it resumes the
-   * walk) and resumes with its result.
+   * Resolve the delta chain from `offset`, which is not in the cache (the
+   * caller looked), its entry `first` when already parsed. Where bytes must be
+   * read first it yields the read (a function, called by {@link readAt} as it
+   * resumes the walk) and resumes with its result.
    */
-  *#resolve(offset: number, where: Where, first?: Entry): Generator<() => Promise<unknown>, GitObject, unknown> {
+  *#resolve(offset: number, where: Where, first: Entry | undefined): Generator<() => Promise<unknown>, GitObject, unknown> {
     // Allocated at the first delta: most reads hit the cache or a whole entry.
     let deltas: Uint8Array[] | undefined;
     let chainOffsets: number[] | undefined;
     let seen: Set<number> | undefined;
     let base: GitObject | undefined;
     let off = offset;
-    // `first`: the entry at `offset`, parsed already (and not cached).
-    for (let known = first; ; known = undefined) {
-      if (!known) {
-        base = this.cache.get(this.#key(off));
-        if (base) break;
-      }
+    let known = first;
+    for (;;) {
       const at = off;
       const entry = known ?? this.#cachedEntry(at, where) ?? ((yield () => this.#entry(at, where)) as Entry);
+      known = undefined;
       const data = this.#inflateNow(entry, where)?.output ?? ((yield () => this.#inflateMore(entry, where)) as { output: Uint8Array }).output;
       if (entry.base === undefined) {
         base = { type: PACK_TYPE_NAMES[entry.type]!, data };
@@ -329,6 +327,8 @@ export class PackFile {
       (seen ??= new Set()).add(off);
       if (seen.has(next) || deltas.length > MAX_CHAIN) throw new CorruptObjectError(`${where}: delta chain loops`);
       off = next;
+      base = this.cache.get(this.#key(off));
+      if (base) break;
     }
     if (!deltas || !chainOffsets) return base;
     // Keep what delta chains produce (the next read of a neighbouring version
