@@ -8,6 +8,7 @@ import { CorruptObjectError, LockError, RefConflictError, ValueError } from "../
 import { encodeCommit } from "../../src/objects/commit.js";
 import { sha1 } from "../../src/objects/hash.js";
 import { ObjectDatabase } from "../../src/objects/odb.js";
+import { GitStore } from "../../src/node.js";
 import { nodePlatform } from "../../src/node/platform.js";
 import { refNameProblem } from "../../src/refs/names.js";
 import { decodePackedRefs, encodePackedRefs } from "../../src/refs/packed-refs.js";
@@ -246,7 +247,6 @@ describe("packed-refs rewriting", () => {
 
 describe("reflogs follow core.logAllRefUpdates as git does", () => {
   async function commitTwice(dir: string): Promise<void> {
-    const { GitStore } = await import("../../src/node.js");
     const store = await GitStore.open(dir, { create: false });
     const fs = await (await store.branches.get("main")).write("a", "1");
     await fs.write("b", "2");
