@@ -14,6 +14,21 @@ function errno(e: unknown): string | undefined {
 const SCRATCH = new Uint8Array(4096);
 
 /**
+ * Fill `out` from byte `from` on with the file's bytes at `position + from`
+ * onwards, stopping early at the end of the file. A short read returns a
+ * copy: a view would pin the whole buffer asked for.
+ */
+function readInto(fd: number, out: Uint8Array, from: number, position: number): Uint8Array {
+  let done = from;
+  while (done < out.length) {
+    const n = fsys.readSync(fd, out, done, out.length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done === out.length ? out : out.slice(0, done);
+}
+
+/**
  * A repository in a directory of the local filesystem (Node, Deno, Bun).
  *
  * Metadata operations and small reads and writes use the synchronous system
@@ -102,8 +117,10 @@ export class NodeStorage implements Storage {
       // scratch buffer, without the stat that sizes a larger one.
       const n = fsys.readSync(fd, SCRATCH, 0, SCRATCH.length, 0);
       if (n < SCRATCH.length) return SCRATCH.slice(0, n);
-      const buf = fsys.readFileSync(fd);
-      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+      // Larger: sized as it is now (as readFileSync does), the first block not read again.
+      const out = new Uint8Array(Math.max(fsys.fstatSync(fd).size, n));
+      out.set(SCRATCH);
+      return readInto(fd, out, n, 0);
     } catch (e) {
       if (errno(e) === "EISDIR") throw new ValueError(`${path} is a directory`);
       throw e;
@@ -128,15 +145,7 @@ export class NodeStorage implements Storage {
         fsys.closeSync(oldFd);
       }
     }
-    const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const n = fsys.readSync(fd, out, done, length - done, offset + done);
-      if (n === 0) break;
-      done += n;
-    }
-    // A short read returns a copy: a view would pin the whole buffer asked for.
-    return done === length ? out : out.slice(0, done);
+    return readInto(fd, new Uint8Array(length), 0, offset);
   }
 
   async write(path: string, data: Uint8Array, options?: WriteOptions): Promise<void> {
