@@ -4,7 +4,7 @@ import { isId } from "../objects/hash.js";
 import type { Platform } from "../objects/platform.js";
 import { portablePlatform } from "../objects/platform.js";
 import { configBool, decodeConfig, DEFAULT_CONFIG } from "../refs/config.js";
-import { HEADS, checkRefName } from "../refs/names.js";
+import { HEADS, checkNewBranchName } from "../refs/names.js";
 import type { Storage } from "../storage/storage.js";
 import { FS } from "./fs.js";
 import type { GcOptions, GcSummary } from "./gc.js";
@@ -83,7 +83,7 @@ export class GitStore implements AsyncDisposable {
     const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
     if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) throw new ValueError(`cacheBytes must be a whole number of bytes, 0 or more, got ${String(cacheBytes)}`);
     const create = options.create ?? false;
-    if (typeof create === "string") checkRefName(HEADS + create);
+    if (typeof create === "string") checkNewBranchName(create);
     let storage: Storage;
     if (typeof location === "string") {
       if (!runtime.storageFor) throw new ValueError("a directory path needs the Node, Deno or Bun build of gitstore; pass a Storage (e.g. MemoryStorage) here");

@@ -1,6 +1,6 @@
 /** `repo.branches` and `repo.tags`: async maps from short names to snapshots. */
 import { KeyError, RefConflictError, ValueError } from "../errors.js";
-import { HEADS, TAGS, checkRefName } from "../refs/names.js";
+import { HEADS, TAGS, checkNewBranchName, checkRefName } from "../refs/names.js";
 import { FS } from "./fs.js";
 import type { Repo } from "./repo.js";
 
@@ -47,6 +47,7 @@ export class RefMap implements AsyncIterable<string> {
     const owner = FS.repoOf(fs);
     if (!owner) throw new TypeError(`a ${this.#kind()} can only be set to an FS snapshot`);
     const full = this.#full(name);
+    if (this.#writable) checkNewBranchName(name);
     if (!this.#isSameRepo(owner)) throw new ValueError(`that snapshot belongs to another repository`);
     try {
       await this.#repo.refs.update({

@@ -26,5 +26,16 @@ export function checkRefName(name: string): void {
   if (problem) throw new ValueError(`invalid ref name ${JSON.stringify(name)}: ${problem}`);
 }
 
+/**
+ * Throw `ValueError` unless a new branch may be called `name`: a valid ref
+ * name under `refs/heads/` that git's own branch commands would also create
+ * (they refuse `HEAD`, which would make `HEAD` ambiguous, and names starting
+ * with `-`, which read as options).
+ */
+export function checkNewBranchName(name: string): void {
+  checkRefName(HEADS + name);
+  if (name === "HEAD" || name.startsWith("-")) throw new ValueError(`invalid branch name ${JSON.stringify(name)}: git does not create a branch by that name`);
+}
+
 export const HEADS = "refs/heads/";
 export const TAGS = "refs/tags/";

@@ -389,6 +389,19 @@ describe.each(backends)("GitStore on %s", (_, location) => {
       await rejects(repo.branches.set("foreign", await other.branches.get("main")), ValueError);
     });
 
+    it("refuses the branch names git's branch commands refuse, and leaves nothing behind", async () => {
+      const { repo, fs } = await fresh();
+      // Valid for `git check-ref-format` as refs/heads/..., refused by `git branch`.
+      for (const bad of ["HEAD", "-x"]) {
+        await rejects(repo.branches.set(bad, fs), ValueError, "EINVAL");
+        await rejects(GitStore.open(location(), { create: bad }), ValueError, "EINVAL");
+      }
+      expect(await repo.branches.keys()).toEqual(["main"]);
+      // A tag may be called HEAD, as with `git tag HEAD`.
+      await repo.tags.set("HEAD", fs);
+      expect((await repo.tags.get("HEAD")).hash).toBe(fs.hash);
+    });
+
     it("snapshot by branch, tag, full and abbreviated id", async () => {
       const { repo, fs } = await fresh();
       const f1 = await fs.write("a", "1");
