@@ -67,11 +67,10 @@ function compareRanges(a: Uint8Array, aStart: number, aEnd: number, aTree: boole
   return x - y;
 }
 
-/** Empty, `.`, `..`, `.git` in any case, or holding a `/`: names git's fsck refuses (NUL cannot occur in a parsed name). */
-function isForbiddenRange(d: Uint8Array, s: number, e: number): boolean {
+/** Empty, `.`, `..` or `.git` in any case: names git's fsck refuses (besides those holding `/` or NUL). */
+function isForbiddenName(d: Uint8Array, s: number, e: number): boolean {
   const n = e - s;
   if (n === 0) return true;
-  for (let i = s; i < e; i++) if (d[i] === SLASH) return true;
   if (d[s] !== 0x2e) return false;
   if (n === 1) return true;
   if (n === 2) return d[s + 1] === 0x2e;
@@ -87,7 +86,8 @@ function isForbiddenRange(d: Uint8Array, s: number, e: number): boolean {
 export class TreeView {
   private constructor(
     readonly data: Uint8Array,
-    // Per entry: where it starts, and where its name's NUL is (`~nul` for a directory).
+    // Per entry: where its name starts, and where its NUL is (`~nul` for a
+    // directory). Entries lie end to end, so each starts where the last ended.
     private readonly bounds: Int32Array,
     private readonly h: number,
   ) {}
@@ -95,37 +95,43 @@ export class TreeView {
   /** Parse and check a tree payload; `where` names the object for errors. */
   static decode(data: Uint8Array, algo: HashAlgorithm, where: string): TreeView {
     const h = algo.size;
-    if (data.length >= MAX_TREE_BYTES) throw new CorruptObjectError(`tree ${where}: larger than 1 GiB`);
+    const len = data.length;
+    if (len >= MAX_TREE_BYTES) throw new CorruptObjectError(`tree ${where}: larger than 1 GiB`);
     let bounds = scratch;
     let count = 0;
-    let hasSubtrees = false;
     let prevName = 0;
     let prevNul = -1;
     let prevTree = false;
     let p = 0;
-    while (p < data.length) {
-      let n = 0;
+    // One pass over the bytes, each looked at once or twice: every tree read
+    // is checked, and a walk through history reads thousands of them.
+    while (p < len) {
+      let mode = 0;
       let i = p;
-      for (; i < data.length && data[i] !== SP; i++) {
-        const c = data[i]!;
+      let c = 0;
+      for (; i < len && (c = data[i]!) !== SP; i++) {
         if (c < 0x30 || c > 0x37 || i - p >= 7) throw new CorruptObjectError(`tree ${where}: malformed entry mode`);
-        n = n * 8 + (c - 0x30);
+        mode = mode * 8 + (c - 0x30);
       }
-      if (i === p || i >= data.length) throw new CorruptObjectError(`tree ${where}: malformed entry mode`);
-      const sp = i;
-      const nul = data.indexOf(0, sp + 1);
-      if (nul < 0 || nul + 1 + h > data.length) throw new CorruptObjectError(`tree ${where}: truncated entry`);
-      const kind = kindOf(n);
-      if (isForbiddenRange(data, sp + 1, nul)) {
-        throw new CorruptObjectError(`tree ${where}: forbidden entry name ${JSON.stringify(decodeText(data.subarray(sp + 1, nul)))}`);
+      if (i === p || i >= len) throw new CorruptObjectError(`tree ${where}: malformed entry mode`);
+      const name = i + 1;
+      let nul = name;
+      let slash = false;
+      for (; nul < len && (c = data[nul]!) !== 0; nul++) if (c === SLASH) slash = true;
+      if (nul + 1 + h > len) throw new CorruptObjectError(`tree ${where}: truncated entry`);
+      if (slash || isForbiddenName(data, name, nul)) {
+        throw new CorruptObjectError(`tree ${where}: forbidden entry name ${JSON.stringify(decodeText(data.subarray(name, nul)))}`);
       }
-      if (!kind) throw new CorruptObjectError(`tree ${where}: bad mode ${decodeText(data.subarray(p, sp))} for ${JSON.stringify(decodeText(data.subarray(sp + 1, nul)))}`);
+      const kind = kindOf(mode);
+      if (!kind) throw new CorruptObjectError(`tree ${where}: bad mode ${decodeText(data.subarray(p, i))} for ${JSON.stringify(decodeText(data.subarray(name, nul)))}`);
       const isTree = kind === "tree";
-      hasSubtrees ||= isTree;
-      if (prevNul >= 0 && compareRanges(data, prevName, prevNul, prevTree, data, sp + 1, nul, isTree) >= 0) {
-        throw new CorruptObjectError(`tree ${where}: entries out of order at ${JSON.stringify(decodeText(data.subarray(sp + 1, nul)))}`);
+      if (prevNul >= 0 && compareRanges(data, prevName, prevNul, prevTree, data, name, nul, isTree) >= 0) {
+        throw new CorruptObjectError(`tree ${where}: entries out of order at ${JSON.stringify(decodeText(data.subarray(name, nul)))}`);
       }
-      prevName = sp + 1;
+      if (isTree && hasFileNamed(data, bounds, count, name, nul)) {
+        throw new CorruptObjectError(`tree ${where}: duplicate entry ${JSON.stringify(decodeText(data.subarray(name, nul)))}`);
+      }
+      prevName = name;
       prevNul = nul;
       prevTree = isTree;
       if (2 * count + 2 > bounds.length) {
@@ -133,21 +139,12 @@ export class TreeView {
         grown.set(bounds);
         bounds = scratch = grown;
       }
-      bounds[2 * count] = p;
+      bounds[2 * count] = name;
       bounds[2 * count + 1] = isTree ? ~nul : nul;
       count++;
       p = nul + 1 + h;
     }
-    const view = new TreeView(data, bounds.slice(0, 2 * count), h);
-    // A file and a directory of the same name are not neighbours in git's order.
-    if (hasSubtrees) {
-      for (let i = 0; i < count; i++) {
-        if (view.isTree(i) && view.#search(data, view.#nameStart(i), view.#nameEnd(i), false) >= 0) {
-          throw new CorruptObjectError(`tree ${where}: duplicate entry ${JSON.stringify(view.name(i))}`);
-        }
-      }
-    }
-    return view;
+    return new TreeView(data, bounds.slice(0, 2 * count), h);
   }
 
   /** Number of entries. */
@@ -156,7 +153,12 @@ export class TreeView {
   }
 
   #nameStart(i: number): number {
-    return this.data.indexOf(SP, this.bounds[2 * i]!) + 1;
+    return this.bounds[2 * i]!;
+  }
+
+  /** Where entry `i`'s bytes (its mode) start. */
+  #start(i: number): number {
+    return i === 0 ? 0 : this.#end(i - 1);
   }
 
   #nameEnd(i: number): number {
@@ -185,8 +187,8 @@ export class TreeView {
   }
 
   #make(i: number): TreeEntry {
-    const start = this.bounds[2 * i]!;
-    const sp = this.data.indexOf(SP, start);
+    const start = this.#start(i);
+    const sp = this.#nameStart(i) - 1;
     const nul = this.#nameEnd(i);
     let n = 0;
     for (let j = start; j < sp; j++) n = n * 8 + this.data[j]! - 0x30;
@@ -223,7 +225,7 @@ export class TreeView {
     }
     added.sort(byGitOrder);
     let size = 0;
-    for (let i = 0; i < n; i++) if (!removed[i]) size += this.#end(i) - this.bounds[2 * i]!;
+    for (let i = 0; i < n; i++) if (!removed[i]) size += this.#end(i) - this.#start(i);
     for (const a of added) size += a.bytes.length;
     // The same cap as decoding's.
     if (size >= MAX_TREE_BYTES) throw new ValueError("a directory cannot hold 1 GiB of entries");
@@ -231,10 +233,10 @@ export class TreeView {
     const bounds = new Int32Array(2 * (kept + added.length));
     let p = 0;
     let k = 0;
-    // One entry out: its bytes, where its name ends within them, whether it is a directory.
-    const put = (bytes: Uint8Array, nameEnd: number, tree: boolean): void => {
+    // One entry out: its bytes, where its name starts and ends within them, whether it is a directory.
+    const put = (bytes: Uint8Array, nameStart: number, nameEnd: number, tree: boolean): void => {
       out.set(bytes, p);
-      bounds[2 * k] = p;
+      bounds[2 * k] = p + nameStart;
       bounds[2 * k + 1] = tree ? ~(p + nameEnd) : p + nameEnd;
       p += bytes.length;
       k++;
@@ -243,11 +245,11 @@ export class TreeView {
     for (let i = 0; i < n; i++) {
       if (removed[i]) continue;
       const tree = this.isTree(i);
-      for (let a = added[j]; a && compareRanges(a.bytes, a.name, a.end, a.tree, this.data, this.#nameStart(i), this.#nameEnd(i), tree) < 0; a = added[++j]) put(a.bytes, a.end, a.tree);
-      const start = this.bounds[2 * i]!;
-      put(this.data.subarray(start, this.#end(i)), this.#nameEnd(i) - start, tree);
+      for (let a = added[j]; a && compareRanges(a.bytes, a.name, a.end, a.tree, this.data, this.#nameStart(i), this.#nameEnd(i), tree) < 0; a = added[++j]) put(a.bytes, a.name, a.end, a.tree);
+      const start = this.#start(i);
+      put(this.data.subarray(start, this.#end(i)), this.#nameStart(i) - start, this.#nameEnd(i) - start, tree);
     }
-    for (; j < added.length; j++) put(added[j]!.bytes, added[j]!.end, added[j]!.tree);
+    for (; j < added.length; j++) put(added[j]!.bytes, added[j]!.name, added[j]!.end, added[j]!.tree);
     return new TreeView(out, bounds, this.h);
   }
 
@@ -304,6 +306,26 @@ export class TreeView {
     }
     return -1;
   }
+}
+
+/**
+ * Whether one of the first `count` entries (their names' bounds in `bounds`,
+ * as a tree view keeps them) is a file named `d[s, e)`. In git's order such a
+ * file comes before the directory of that name, with only names that extend
+ * it in between: the search walks back over those and stops at the first
+ * entry that does not start with the name, usually the one just before.
+ */
+function hasFileNamed(d: Uint8Array, bounds: Int32Array, count: number, s: number, e: number): boolean {
+  const n = e - s;
+  for (let k = count - 1; k >= 0; k--) {
+    const ks = bounds[2 * k]!;
+    const v = bounds[2 * k + 1]!;
+    const ke = v < 0 ? ~v : v;
+    if (ke - ks < n) return false;
+    for (let j = 0; j < n; j++) if (d[ks + j] !== d[s + j]) return false;
+    if (ke - ks === n) return v >= 0;
+  }
+  return false;
 }
 
 /** Lookups a tree serves by binary search before it builds a name index. */

@@ -48,7 +48,7 @@ describe("trees", () => {
   it("rejects forbidden, duplicate and unordered entries", () => {
     const raw = (s: string): Uint8Array => new Uint8Array([...enc.encode(s), ...Buffer.from(HELLO, "hex")]);
     const cat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(parts.flatMap((p) => [...p]));
-    for (const name of [".", "..", ".git", ".GIT", ""]) expect(() => decodeTree(raw(`100644 ${name}\0`), sha1, "t")).toThrow(CorruptObjectError);
+    for (const name of [".", "..", ".git", ".GIT", "", "a/b", "/"]) expect(() => decodeTree(raw(`100644 ${name}\0`), sha1, "t")).toThrow(CorruptObjectError);
     expect(() => decodeTree(cat(raw("100644 a\0"), raw("100644 a\0")), sha1, "t")).toThrow(/out of order|duplicate/);
     expect(() => decodeTree(cat(raw("100644 b\0"), raw("100644 a\0")), sha1, "t")).toThrow(/out of order/);
     expect(() => decodeTree(cat(raw("100644 a\0"), raw("100644 a.b\0"), raw("40000 a\0")), sha1, "t")).toThrow(/duplicate/);
