@@ -97,8 +97,11 @@ class ReusedContext {
     this.#state = state;
   }
 
-  /** Run `data` through as one whole stream into `out`: bytes written to `out` and bytes of `data` consumed. */
-  run(data: Uint8Array, out: Uint8Array): { produced: number; consumed: number } {
+  /** Bytes of the input the last {@link run} consumed. */
+  consumed = 0;
+
+  /** Run `data` through as one whole stream into `out`: how many bytes it wrote there (see {@link consumed}). */
+  run(data: Uint8Array, out: Uint8Array): number {
     this.#handle.reset();
     this.#error = undefined;
     this.#handle.writeSync(constants.Z_FINISH, data, 0, data.length, out, 0, out.length);
@@ -109,7 +112,8 @@ class ReusedContext {
       this.#reopen();
       throw new ZlibError(message);
     }
-    return { produced: out.length - this.#state[0]!, consumed: data.length - this.#state[1]! };
+    this.consumed = data.length - this.#state[1]!;
+    return out.length - this.#state[0]!;
   }
 }
 
@@ -118,7 +122,7 @@ const inflater = ReusedContext.create(
   () => new Inflate(),
   (c) => {
     const out = new Uint8Array(PROBE.length + 1);
-    return c.run(deflateSync(PROBE), out).produced === PROBE.length && Buffer.from(out.subarray(0, PROBE.length)).equals(Buffer.from(PROBE));
+    return c.run(deflateSync(PROBE), out) === PROBE.length && Buffer.from(out.subarray(0, PROBE.length)).equals(Buffer.from(PROBE));
   },
 );
 // One deflate context per level (commits use 1, gc and bulk writes their own).
@@ -132,8 +136,8 @@ function deflater(level: number): ReusedContext | undefined {
         () => new Deflate({ level }),
         (c) => {
           const out = new Uint8Array(PROBE.length + 64);
-          const r = c.run(PROBE, out);
-          return Buffer.from(out.subarray(0, r.produced)).equals(deflateSync(PROBE, { level }));
+          const produced = c.run(PROBE, out);
+          return Buffer.from(out.subarray(0, produced)).equals(deflateSync(PROBE, { level }));
         },
       ),
     );
@@ -146,8 +150,8 @@ function deflate(data: Uint8Array, level: number): Uint8Array {
   if (context) {
     // Above zlib's worst case (stored blocks) for any input this small.
     const out = new Uint8Array(data.length + (data.length >> 3) + 64);
-    const r = context.run(data, out);
-    if (r.produced < out.length) return out.subarray(0, r.produced);
+    const produced = context.run(data, out);
+    if (produced < out.length) return out.subarray(0, produced);
   }
   return asBytes(deflateSync(data, { level }));
 }
@@ -159,9 +163,9 @@ export const nodeZlib: Zlib = {
     if (inflater && maxOutput <= SMALL_OBJECT) {
       // One byte of slack reveals a stream longer than declared.
       const out = new Uint8Array(maxOutput + 1);
-      const r = inflater.run(data, out);
-      if (r.produced > maxOutput) throw new ZlibError(`inflates to more than ${maxOutput} bytes`);
-      return { output: out.subarray(0, r.produced), consumed: r.consumed };
+      const produced = inflater.run(data, out);
+      if (produced > maxOutput) throw new ZlibError(`inflates to more than ${maxOutput} bytes`);
+      return { output: out.subarray(0, produced), consumed: inflater.consumed };
     }
     try {
       // An output chunk sized to the expected object avoids allocating 16 KiB per small object.

@@ -27,8 +27,10 @@ interface Entry {
   dataStart: number;
   /** The start of the zlib data (all of it unless `more` is set). */
   data: Uint8Array;
-  /** Reads the whole window when the first read may have cut the stream short. */
-  more: (() => Promise<Uint8Array>) | undefined;
+  /** Whether the first read may have cut the stream short: then the whole window is read when needed. */
+  more: boolean;
+  /** How many bytes from `dataStart` on can hold the zlib data. */
+  window: number;
 }
 
 /** How much zlib data is read before the stream proves it needs more. */
@@ -253,15 +255,15 @@ export class PackFile {
     }
     const dataStart = offset + p;
     const window = Math.max(0, Math.min(hdr.size + Math.ceil(hdr.size / 16384) * 5 + 64, this.#limit - dataStart));
+    const { type, size } = hdr;
+    if (p + window <= head.length) return { type, size, base, dataStart, data: head.subarray(p, p + window), more: false, window };
     // A large declared size is only believed as far as the data bears it out:
     // the first read is bounded, the rest follows once the stream needs it.
-    const more = window > FIRST_READ ? async () => this.#bytes(dataStart, window) : undefined;
-    const entry = (data: Uint8Array): Entry => ({ type: hdr.type, size: hdr.size, base, dataStart, data, more });
-    if (p + window <= head.length) return entry(head.subarray(p, p + window));
-    const first = Math.min(window, FIRST_READ);
+    const more = window > FIRST_READ;
+    const first = more ? FIRST_READ : window;
     const cached = this.#cachedBytes(dataStart, first);
-    if (cached) return entry(cached);
-    return read ? this.#bytes(dataStart, first).then(entry) : undefined;
+    if (cached) return { type, size, base, dataStart, data: cached, more, window };
+    return read ? this.#bytes(dataStart, first).then((data) => ({ type, size, base, dataStart, data, more, window })) : undefined;
   }
 
   /** Cache the object resolved at `offset` as a delta base (its bytes are then the cache's). */
@@ -354,7 +356,7 @@ export class PackFile {
   }
 
   async #inflateMore(entry: Entry, where: Where): Promise<{ output: Uint8Array; consumed: number }> {
-    const all = await entry.more!();
+    const all = await this.#bytes(entry.dataStart, entry.window);
     try {
       return this.#checked(entry, this.platform.zlib.inflate(all, entry.size), where);
     } catch (e) {
