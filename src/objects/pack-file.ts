@@ -4,7 +4,7 @@
  */
 import { CorruptObjectError, FileNotFoundError } from "../errors.js";
 import type { Storage } from "../storage/storage.js";
-import { toHex } from "./hash.js";
+import { hashBytes, toHex } from "./hash.js";
 import { applyDelta } from "./delta.js";
 import type { Lru } from "./lru.js";
 import { markCached, type GitObject } from "./object.js";
@@ -150,6 +150,22 @@ export class PackFile {
     out.set(a.subarray(start));
     out.set(b.subarray(0, length - (a.length - start)), a.length - start);
     return out;
+  }
+
+  /**
+   * Every entry's bytes, end to end as they lie in the pack (without its
+   * header and trailer), checked against the pack's checksum unless they are
+   * the bytes we wrote. Copied as one block into another pack, the entries
+   * keep their distances to each other, so delta bases stay where their
+   * deltas point. Reads the whole pack: for small ones.
+   */
+  async entryBytes(): Promise<Uint8Array> {
+    const h = this.platform.hash.size;
+    if (this.#data) return this.#data.subarray(PACK_HEADER_SIZE, this.#data.length - h);
+    const all = await this.storage.readRange(this.path, 0, this.packSize);
+    const sum = all.length === this.packSize ? toHex(hashBytes(this.platform.hash, all.subarray(0, all.length - h))) : undefined;
+    if (sum !== this.index.packChecksum || toHex(all.subarray(all.length - h)) !== sum) throw new CorruptObjectError(`${this.path}: pack checksum mismatch`);
+    return all.subarray(PACK_HEADER_SIZE, all.length - h);
   }
 
   /**

@@ -1,28 +1,51 @@
 /** Merging small packs into one, for {@link ObjectDatabase.consolidate}. */
 import type { ObjectDatabase } from "./odb.js";
 import type { PackFile } from "./pack-file.js";
+import type { PackIndexEntry } from "./pack-index.js";
+import { PACK_HEADER_SIZE } from "./pack.js";
 import { PackWriter, type PublishedPack } from "./pack-writer.js";
 import { FAST_LEVEL } from "./zlib.js";
 
+/** Packs up to this size are copied as one block (read whole); larger ones entry by entry. */
+const BLOCK_BYTES = 1024 * 1024;
+
 /**
  * Write one pack holding every object of `group` and publish it (the caller
- * removes the old packs). Whole entries are copied as they are, without
- * inflating them; deltas (written by other tools) are resolved.
+ * removes the old packs). A small pack whose objects are all new to the
+ * merged one is copied as one block, deltas and all; otherwise whole entries
+ * are copied as they are, without inflating them, and deltas are resolved.
  */
 export async function mergePacks(odb: ObjectDatabase, group: readonly PackFile[], options: { sync: boolean }): Promise<PublishedPack> {
   // The new index is built from these ones: they must be sound.
   for (const p of group) p.index.verify();
-  const entries = new Map<string, [PackFile, number]>();
-  for (const p of group) for (let i = 0; i < p.index.count; i++) entries.set(p.index.id(i), [p, i]);
-  const writer = new PackWriter(odb.storage, odb.platform, entries.size, FAST_LEVEL);
+  const ids = new Set<string>();
+  for (const p of group) for (let i = 0; i < p.index.count; i++) ids.add(p.index.id(i));
+  const writer = new PackWriter(odb.storage, odb.platform, ids.size, FAST_LEVEL);
   try {
-    for (const [id, [pack, i]] of entries) {
-      const raw = await pack.rawWholeEntry(i);
-      // rawWholeEntry checked the bytes against the index's CRC, when it has one.
-      if (raw) await writer.addRaw(id, raw, pack.index.crc(i));
-      else {
-        const obj = await odb.read(id);
-        await writer.add(obj.type, obj.data, id);
+    for (const pack of group) {
+      const { index } = pack;
+      const entries: PackIndexEntry[] = [];
+      for (let i = 0; i < index.count; i++) {
+        const crc = index.crc(i);
+        const id = index.id(i);
+        // (A damaged index may list an id twice; the copy entry by entry skips it.)
+        if (crc === undefined || writer.has(id) || id === entries.at(-1)?.id) break;
+        entries.push({ id, offset: index.offset(i) - PACK_HEADER_SIZE, crc });
+      }
+      if (entries.length === index.count && pack.packSize <= BLOCK_BYTES) {
+        await writer.addEntries(await pack.entryBytes(), entries);
+        continue;
+      }
+      for (let i = 0; i < index.count; i++) {
+        const id = index.id(i);
+        if (writer.has(id)) continue;
+        const raw = await pack.rawWholeEntry(i);
+        // rawWholeEntry checked the bytes against the index's CRC, when it has one.
+        if (raw) await writer.addRaw(id, raw, index.crc(i));
+        else {
+          const obj = await odb.read(id);
+          await writer.add(obj.type, obj.data, id);
+        }
       }
     }
   } catch (e) {

@@ -18,6 +18,7 @@ import { deflateObject } from "./zlib.js";
 const DEFAULT_LEVEL = 6;
 /** Written to storage in pieces of about this size once the object count is known. */
 const FLUSH_BYTES = 4 * 1024 * 1024;
+const EMPTY = new Uint8Array(0);
 
 export interface PublishedPack {
   /** Storage path without extension: `objects/pack/pack-<hash>`. */
@@ -97,7 +98,7 @@ export class PackWriter {
    */
   async addRaw(id: string, entry: Uint8Array, crc?: number): Promise<void> {
     if (this.#offsets.has(id)) return;
-    await this.#push(id, new Uint8Array(0), entry, crc);
+    await this.#push(id, EMPTY, entry, crc);
   }
 
   /** Add object `id` as a delta against `baseId`, which must already be in this pack. */
@@ -112,15 +113,45 @@ export class PackWriter {
     await this.#push(id, prefix, await deflateObject(this.platform.zlib, delta, this.level));
   }
 
+  /**
+   * Add the entries of another pack copied as one block (see
+   * `PackFile.entryBytes`), each `offset` counted from the block's start.
+   * None may be in this pack already.
+   */
+  async addEntries(block: Uint8Array, entries: readonly PackIndexEntry[]): Promise<void> {
+    this.#check(entries.length);
+    for (const e of entries) if (this.#offsets.has(e.id)) throw new Error(`object ${e.id} is in the pack already`);
+    for (const e of entries) {
+      this.#entries.push({ id: e.id, offset: this.#offset + e.offset, crc: e.crc });
+      this.#offsets.set(e.id, this.#offset + e.offset);
+    }
+    this.#buffer(block);
+    if (this.#chunkBytes >= FLUSH_BYTES) await this.#flush();
+  }
+
   async #push(id: string, head: Uint8Array, body: Uint8Array, crc = this.platform.crc32(body, this.platform.crc32(head))): Promise<void> {
-    if (this.#closed) throw new Error("pack writer already finished");
-    if (this.count !== undefined && this.#entries.length >= this.count) throw new Error(`pack declared ${this.count} objects`);
+    this.#check(1);
     this.#entries.push({ id, offset: this.#offset, crc });
     this.#offsets.set(id, this.#offset);
-    this.#offset += head.length + body.length;
-    this.#chunks.push(head, body);
-    this.#chunkBytes += head.length + body.length;
-    if (this.#chunkBytes < FLUSH_BYTES) return;
+    if (head.length > 0) this.#buffer(head);
+    this.#buffer(body);
+    if (this.#chunkBytes >= FLUSH_BYTES) await this.#flush();
+  }
+
+  #check(adding: number): void {
+    if (this.#closed) throw new Error("pack writer already finished");
+    if (this.count !== undefined && this.#entries.length + adding > this.count) throw new Error(`pack declared ${this.count} objects`);
+  }
+
+  /** Entry bytes, in pack order. */
+  #buffer(bytes: Uint8Array): void {
+    this.#offset += bytes.length;
+    this.#chunks.push(bytes);
+    this.#chunkBytes += bytes.length;
+  }
+
+  /** Write out what is buffered (see {@link FLUSH_BYTES}). */
+  async #flush(): Promise<void> {
     if (this.count !== undefined) await this.#flushChunks(this.count);
     else {
       // The count (first in the file) is not known yet: park the entries in a

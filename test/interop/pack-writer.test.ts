@@ -430,17 +430,36 @@ describe("commits and loose objects", () => {
 });
 
 describe("merging small packs", () => {
-  it("copies entries by their index's CRC; a damaged entry stops the merge and every pack stays", async () => {
+  /** Incompressible bytes, the same every run. */
+  const noise = (n: number): Uint8Array => {
+    const out = new Uint8Array(n);
+    let x = 2463534242;
+    for (let i = 0; i < n; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      out[i] = x & 0xff;
+    }
+    return out;
+  };
+
+  // A small pack is copied whole, checked by its trailing checksum; a larger
+  // one entry by entry, each checked by its index's CRC. Either way a damaged
+  // byte stops the merge and every pack stays.
+  it.each([
+    ["a small pack, copied whole", "content 0 ".repeat(20), /pack checksum mismatch/],
+    ["a pack over 1 MiB, copied entry by entry", noise(1200 * 1024), /CRC mismatch/],
+  ])("a damaged byte in %s stops the merge and every pack stays", async (_, first: string | Uint8Array, error: RegExp) => {
     const dir = join(tempDir(), "damaged.git");
     const repo = await GitStore.open(dir, { create: "main", durability: "none" });
     let fs = await repo.branches.get("main");
-    fs = await fs.write("f0.txt", "content 0 ".repeat(20));
+    fs = await fs.write("f0.bin", first);
     // The first commit's pack: nothing below reads its objects again.
-    const [first] = packsOf(dir);
+    const [firstPack] = packsOf(dir);
     for (let i = 1; i < 15; i++) fs = await fs.write(`f${i}.txt`, `content ${i} `.repeat(20));
     expect(packsOf(dir).length).toBe(15);
     // Flip a byte inside the first object's zlib data (past the 12-byte pack header and the entry header).
-    const victim = join(dir, "objects/pack", first!);
+    const victim = join(dir, "objects/pack", firstPack!);
     const bytes = readFileSync(victim);
     bytes[12 + 6]! ^= 0x55;
     writeFileSync(victim, bytes);
@@ -449,10 +468,46 @@ describe("merging small packs", () => {
     fs = await (await other.branches.get("main")).write("last.txt", "the sixteenth pack");
     // The merge ran after that commit and failed quietly (the commit itself landed): nothing was removed.
     expect(packsOf(dir).length).toBe(16);
-    await expect(other._repo.odb.consolidate({ sync: false })).rejects.toThrow(/CRC mismatch/);
+    await expect(other._repo.odb.consolidate({ sync: false })).rejects.toThrow(error);
     expect(packsOf(dir).length).toBe(16);
     expect(await fs.readText("last.txt")).toBe("the sixteenth pack");
     expect(await fs.readText("f14.txt")).toBe("content 14 ".repeat(20));
+  });
+
+  it("small packs git wrote with deltas are copied whole: the deltas stay, git indexes the merged pack identically, every object reads", async () => {
+    const dir = join(tempDir(), "git-deltas.git");
+    execFileSync("git", ["init", "-q", "--bare", "-b", "main", dir], { env: GIT_ENV });
+    const text = Array.from({ length: 300 }, (_, i) => `line ${i} of a file that changes a little each time\n`).join("");
+    let parent: string | undefined;
+    for (let k = 0; k < 16; k++) {
+      // Two similar files per round, packed on their own: each pack holds a delta.
+      const a = git(dir, ["hash-object", "-w", "--stdin"], `${text}round ${k}\n`).trim();
+      const b = git(dir, ["hash-object", "-w", "--stdin"], `${text}round ${k}, second file\n`).trim();
+      const tree = git(dir, ["mktree"], `100644 blob ${a}\ta.txt\n100644 blob ${b}\tb.txt\n`).trim();
+      parent = git(dir, ["commit-tree", tree, "-m", `round ${k}`, ...(parent ? ["-p", parent] : [])]).trim();
+      git(dir, ["update-ref", "refs/heads/main", parent]);
+      git(dir, ["repack", "-q", "-d"]);
+    }
+    const deltas = (idx: string): number => git(dir, ["verify-pack", "-v", idx]).split("\n").filter((l) => / blob .* 1 [0-9a-f]{40}$/.test(l)).length;
+    expect(packsOf(dir)).toHaveLength(16);
+    const before = packsOf(dir).reduce((n, p) => n + deltas(join(dir, "objects/pack", p.replace(/\.pack$/, ".idx"))), 0);
+    expect(before).toBe(16);
+    const repo = await GitStore.open(dir, { durability: "none" });
+    const fs = await (await repo.branches.get("main")).write("c.txt", "the commit that merges");
+    // The 16 packs and the commit's own became one.
+    expect(packsOf(dir)).toHaveLength(1);
+    expect(deltas(join(dir, "objects/pack", packsOf(dir)[0]!.replace(/\.pack$/, ".idx")))).toBe(16);
+    checkPacks(dir);
+    expect(fsck(dir)).toEqual([]);
+    const fresh = await GitStore.open(dir);
+    let snap: Awaited<ReturnType<typeof fresh.snapshot>> | null = await fresh.snapshot(fs.hash);
+    let k = 16;
+    while ((snap = await snap.parent())) {
+      k--;
+      expect(await snap.readText("a.txt")).toBe(`${text}round ${k}\n`);
+      expect(await snap.readText("b.txt")).toBe(`${text}round ${k}, second file\n`);
+    }
+    expect(k).toBe(0);
   });
 
   it("an index not hashed at open is verified before a merge builds on it", async () => {
