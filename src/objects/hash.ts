@@ -58,8 +58,13 @@ export function toHex(bytes: Uint8Array): string {
 
 /** Raw bytes of a hex string (its length must be even and all digits hex; checked by the caller). */
 export function fromHex(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length >>> 1);
-  for (let i = 0; i < out.length; i++) out[i] = (NIBBLE[hex.charCodeAt(2 * i)]! << 4) | NIBBLE[hex.charCodeAt(2 * i + 1)]!;
+  return writeHex(hex, new Uint8Array(hex.length >>> 1), 0);
+}
+
+/** The bytes of `hex` written into `out` at `at`; returns `out`. */
+export function writeHex(hex: string, out: Uint8Array, at: number): Uint8Array {
+  const n = hex.length >>> 1;
+  for (let i = 0; i < n; i++) out[at + i] = (NIBBLE[hex.charCodeAt(2 * i)]! << 4) | NIBBLE[hex.charCodeAt(2 * i + 1)]!;
   return out;
 }
 

@@ -49,6 +49,9 @@ const TIERS: readonly (readonly [number, number])[] = [
 ];
 const MERGE_AT = 16;
 
+/** A pack's files, the index first: without it neither git nor we see the pack. */
+const PACK_FILES = [".idx", ".pack", ".rev", ".bitmap", ".mtimes", ".promisor"];
+
 /** Reads of one object that may find its pack removed meanwhile before the error is passed on. */
 const MAX_FIND_ATTEMPTS = 5;
 
@@ -277,7 +280,8 @@ export class ObjectDatabase implements ObjectWriter {
   /** Make a pack just published (by us) visible without a rescan or reading it back. */
   async addPack(published: PublishedPack): Promise<void> {
     if (!this.#scanned) await this.rescan();
-    if (this.#packs.some((p) => p.path === `${published.base}.pack`)) return;
+    const path = `${published.base}.pack`;
+    if (this.#packs.some((p) => p.path === path)) return;
     const pack = await PackFile.open(this.storage, this.platform, published.base, this.#deltaCache, this.#pages, { written: published });
     if (pack) this.#packs.push(pack);
   }
@@ -312,7 +316,8 @@ export class ObjectDatabase implements ObjectWriter {
       const { mergePacks } = await import("./pack-merge.js");
       const published = await mergePacks(this, group, options);
       await this.addPack(published);
-      await this.removePacks(group.filter((p) => p.path !== `${published.base}.pack`));
+      const path = `${published.base}.pack`;
+      await this.removePacks(group.filter((p) => p.path !== path));
     }
   }
 
@@ -325,14 +330,10 @@ export class ObjectDatabase implements ObjectWriter {
   async removePacks(packs: readonly PackFile[]): Promise<void> {
     if (packs.length === 0) return;
     const present = new Set(((await this.storage.list("objects/pack")) ?? []).map((e) => `objects/pack/${e.name}`));
-    const remove = async (path: string): Promise<void> => {
+    const paths = packs.flatMap((p) => PACK_FILES.map((ext) => p.path.slice(0, -".pack".length) + ext));
+    for (const path of [...paths, "objects/pack/multi-pack-index"]) {
       if (present.has(path)) await this.storage.remove(path).catch(() => undefined);
-    };
-    for (const p of packs) {
-      const stem = p.path.slice(0, -".pack".length);
-      for (const ext of [".idx", ".pack", ".rev", ".bitmap", ".mtimes", ".promisor"]) await remove(stem + ext);
     }
-    await remove("objects/pack/multi-pack-index");
     this.#packs = this.#packs.filter((p) => !packs.includes(p));
   }
 

@@ -3,7 +3,7 @@
  * ids, CRCs and offsets. Held in memory; lookups are a binary search.
  */
 import { CorruptObjectError } from "../errors.js";
-import { fromHex, hashBytes, toHex, type HashAlgorithm } from "./hash.js";
+import { hashBytes, toHex, writeHex, type HashAlgorithm } from "./hash.js";
 
 const MAGIC = 0xff744f63;
 
@@ -217,26 +217,21 @@ export function encodePackIndex(entries: readonly PackIndexEntry[], packChecksum
   const h = algo.size;
   const sorted = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const n = sorted.length;
-  const large = sorted.filter((e) => e.offset >= 0x80000000);
-  const size = 8 + 1024 + n * (h + 8) + large.length * 8 + 2 * h;
+  let large = 0;
+  for (const e of sorted) if (e.offset >= 0x80000000) large++;
+  const size = 8 + 1024 + n * (h + 8) + large * 8 + 2 * h;
   const out = new Uint8Array(size);
   const v = new DataView(out.buffer);
   v.setUint32(0, MAGIC);
   v.setUint32(4, 2);
-  const fan = new Uint32Array(256);
-  for (const e of sorted) fan[parseInt(e.id.slice(0, 2), 16)]!++;
-  let acc = 0;
-  for (let b = 0; b < 256; b++) {
-    acc += fan[b]!;
-    v.setUint32(8 + b * 4, acc);
-  }
   const ids = 8 + 1024;
   const crcs = ids + n * h;
   const offs = crcs + n * 4;
   const big = offs + n * 4;
   let slot = 0;
-  sorted.forEach((e, i) => {
-    out.set(fromHex(e.id), ids + i * h);
+  for (let i = 0; i < n; i++) {
+    const e = sorted[i]!;
+    writeHex(e.id, out, ids + i * h);
     v.setUint32(crcs + i * 4, e.crc >>> 0);
     if (e.offset >= 0x80000000) {
       v.setUint32(offs + i * 4, (0x80000000 | slot) >>> 0);
@@ -245,7 +240,12 @@ export function encodePackIndex(entries: readonly PackIndexEntry[], packChecksum
     } else {
       v.setUint32(offs + i * 4, e.offset);
     }
-  });
+  }
+  // Fan-out: how many ids start with a byte up to b, from the ids just written.
+  for (let b = 0, i = 0; b < 256; b++) {
+    while (i < n && out[ids + i * h]! <= b) i++;
+    v.setUint32(8 + b * 4, i);
+  }
   out.set(packChecksum, size - 2 * h);
   out.set(hashBytes(algo, out.subarray(0, size - h)), size - h);
   return out;

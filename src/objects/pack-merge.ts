@@ -18,16 +18,16 @@ const BLOCK_BYTES = 1024 * 1024;
 export async function mergePacks(odb: ObjectDatabase, group: readonly PackFile[], options: { sync: boolean }): Promise<PublishedPack> {
   // The new index is built from these ones: they must be sound.
   for (const p of group) p.index.verify();
-  const ids = new Set<string>();
-  for (const p of group) for (let i = 0; i < p.index.count; i++) ids.add(p.index.id(i));
-  const writer = new PackWriter(odb.storage, odb.platform, ids.size, FAST_LEVEL);
+  const idsOf = group.map((p) => Array.from({ length: p.index.count }, (_, i) => p.index.id(i)));
+  const writer = new PackWriter(odb.storage, odb.platform, new Set(idsOf.flat()).size, FAST_LEVEL);
   try {
-    for (const pack of group) {
+    for (const [g, pack] of group.entries()) {
       const { index } = pack;
+      const ids = idsOf[g]!;
       const entries: PackIndexEntry[] = [];
       for (let i = 0; i < index.count; i++) {
         const crc = index.crc(i);
-        const id = index.id(i);
+        const id = ids[i]!;
         // (A damaged index may list an id twice; the copy entry by entry skips it.)
         if (crc === undefined || writer.has(id) || id === entries.at(-1)?.id) break;
         entries.push({ id, offset: index.offset(i) - PACK_HEADER_SIZE, crc });
@@ -37,7 +37,7 @@ export async function mergePacks(odb: ObjectDatabase, group: readonly PackFile[]
         continue;
       }
       for (let i = 0; i < index.count; i++) {
-        const id = index.id(i);
+        const id = ids[i]!;
         if (writer.has(id)) continue;
         const raw = await pack.rawWholeEntry(i);
         // rawWholeEntry checked the bytes against the index's CRC, when it has one.

@@ -233,24 +233,42 @@ export class TreeView {
     const bounds = new Int32Array(2 * (kept + added.length));
     let p = 0;
     let k = 0;
-    // One entry out: its bytes, where its name starts and ends within them, whether it is a directory.
-    const put = (bytes: Uint8Array, nameStart: number, nameEnd: number, tree: boolean): void => {
-      out.set(bytes, p);
-      bounds[2 * k] = p + nameStart;
-      bounds[2 * k + 1] = tree ? ~(p + nameEnd) : p + nameEnd;
-      p += bytes.length;
+    const put = (a: EncodedEntry): void => {
+      out.set(a.bytes, p);
+      bounds[2 * k] = p + a.name;
+      bounds[2 * k + 1] = a.tree ? ~(p + a.end) : p + a.end;
+      p += a.bytes.length;
       k++;
     };
+    // Kept entries are copied in runs (those between two changes), their bounds shifted.
     let j = 0;
-    for (let i = 0; i < n; i++) {
-      if (removed[i]) continue;
-      const tree = this.isTree(i);
-      for (let a = added[j]; a && compareRanges(a.bytes, a.name, a.end, a.tree, this.data, this.#nameStart(i), this.#nameEnd(i), tree) < 0; a = added[++j]) put(a.bytes, a.name, a.end, a.tree);
-      const start = this.#start(i);
-      put(this.data.subarray(start, this.#end(i)), this.#nameStart(i) - start, this.#nameEnd(i) - start, tree);
+    for (let i = 0; i < n; ) {
+      if (removed[i]) {
+        i++;
+        continue;
+      }
+      for (let a = added[j]; a && this.#before(a, i); a = added[++j]) put(a);
+      let r = i + 1;
+      while (r < n && !removed[r] && !(j < added.length && this.#before(added[j]!, r))) r++;
+      const from = this.#start(i);
+      const to = this.#end(r - 1);
+      out.set(this.data.subarray(from, to), p);
+      const shift = p - from;
+      for (let e = i; e < r; e++, k++) {
+        const v = this.bounds[2 * e + 1]!;
+        bounds[2 * k] = this.bounds[2 * e]! + shift;
+        bounds[2 * k + 1] = v < 0 ? ~(~v + shift) : v + shift;
+      }
+      p += to - from;
+      i = r;
     }
-    for (; j < added.length; j++) put(added[j]!.bytes, added[j]!.name, added[j]!.end, added[j]!.tree);
+    for (; j < added.length; j++) put(added[j]!);
     return new TreeView(out, bounds, this.h);
+  }
+
+  /** Whether the new entry `a` goes before entry `i` in git's order. */
+  #before(a: EncodedEntry, i: number): boolean {
+    return compareRanges(a.bytes, a.name, a.end, a.tree, this.data, this.#nameStart(i), this.#nameEnd(i), this.isTree(i)) < 0;
   }
 
   /** Where entry `i`'s bytes end. */
