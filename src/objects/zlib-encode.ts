@@ -14,16 +14,6 @@
  * at all (zlib's own level 0 also resets it).
  */
 
-/** `code` reversed in its `length` bits: deflate sends Huffman codes from their top bit but packs bits from the bottom. */
-function reverse(code: number, length: number): number {
-  let r = 0;
-  for (let i = 0; i < length; i++) {
-    r = (r << 1) | (code & 1);
-    code >>>= 1;
-  }
-  return r;
-}
-
 const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
 const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
 const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
@@ -50,15 +40,31 @@ interface Codes {
 let codes: Codes | undefined;
 
 function buildCodes(): Codes {
+  // Deflate sends Huffman codes from their top bit but packs bits from the
+  // bottom: every code is stored bit-reversed. `rev` reverses 8 bits; shorter
+  // and longer codes shift it.
+  const rev = new Uint8Array(256);
+  for (let i = 1; i < 256; i++) rev[i] = (rev[i >> 1]! >> 1) | ((i & 1) << 7);
   const lit = new Uint16Array(288);
   const litBits = new Uint8Array(288);
   // RFC 1951, 3.2.6: 0-143 take 8 bits from 0x30, 144-255 9 bits from
   // 0x190, 256-279 7 bits from 0, 280-287 8 bits from 0xc0.
-  for (let s = 0; s < 288; s++) {
-    if (s < 144) lit[s] = reverse(0x30 + s, (litBits[s] = 8));
-    else if (s < 256) lit[s] = reverse(0x190 + s - 144, (litBits[s] = 9));
-    else if (s < 280) lit[s] = reverse(s - 256, (litBits[s] = 7));
-    else lit[s] = reverse(0xc0 + s - 280, (litBits[s] = 8));
+  for (let s = 0; s < 144; s++) {
+    lit[s] = rev[0x30 + s]!;
+    litBits[s] = 8;
+  }
+  for (let s = 144; s < 256; s++) {
+    const c = 0x190 + s - 144;
+    lit[s] = (rev[c & 0xff]! << 1) | (c >> 8);
+    litBits[s] = 9;
+  }
+  for (let s = 256; s < 280; s++) {
+    lit[s] = rev[s - 256]! >> 1;
+    litBits[s] = 7;
+  }
+  for (let s = 280; s < 288; s++) {
+    lit[s] = rev[0xc0 + s - 280]!;
+    litBits[s] = 8;
   }
   const length = new Uint32Array(MAX_MATCH + 1);
   const lengthBits = new Uint8Array(MAX_MATCH + 1);
@@ -74,7 +80,7 @@ function buildCodes(): Codes {
   const dist = new Uint8Array(DIST_BASE.length);
   for (let k = 0; k < DIST_BASE.length; k++) {
     distSymbol.fill(k, DIST_BASE[k]!, k + 1 < DIST_BASE.length ? DIST_BASE[k + 1]! : WINDOW + 1);
-    dist[k] = reverse(k, 5);
+    dist[k] = rev[k]! >> 3;
   }
   return { lit, litBits, length, lengthBits, distSymbol, dist };
 }
