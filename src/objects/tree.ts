@@ -32,20 +32,38 @@ const MAX_TREE_BYTES = 0x40000000;
 
 /**
  * A decoded entry whose hex id is only built when asked for (most lookups
- * need one entry's). It keeps its bytes in the tree (`<mode> <name>\0<raw id>`),
- * which a tree written with it unchanged copies as they are.
+ * need one entry's). Its bytes stay in the tree's (`<mode> <name>\0<raw id>`
+ * from `start` to `end`), which a tree written with it unchanged copies as
+ * they are.
  */
 class DecodedEntry implements TreeEntry {
   #id: string | undefined;
+  readonly #data: Uint8Array;
+  readonly #start: number;
+  readonly #end: number;
+  readonly #name: number;
+  readonly #idSize: number;
   constructor(
     readonly mode: string,
     readonly name: string,
-    readonly encoded: Uint8Array,
-    readonly nameStart: number,
-    readonly idSize: number,
-  ) {}
+    data: Uint8Array,
+    start: number,
+    end: number,
+    nameStart: number,
+    idSize: number,
+  ) {
+    this.#data = data;
+    this.#start = start;
+    this.#end = end;
+    this.#name = nameStart;
+    this.#idSize = idSize;
+  }
   get id(): string {
-    return (this.#id ??= toHex(this.encoded.subarray(this.encoded.length - this.idSize)));
+    return (this.#id ??= toHex(this.#data, this.#end - this.#idSize, this.#end));
+  }
+  /** Its bytes as they are in the tree, for a tree that keeps it. */
+  encode(tree: boolean): EncodedEntry {
+    return { bytes: this.#data.subarray(this.#start, this.#end), name: this.#name - this.#start, end: this.#end - this.#start - 1 - this.#idSize, tree };
   }
 }
 
@@ -194,7 +212,7 @@ export class TreeView {
     for (let j = start; j < sp; j++) n = n * 8 + this.data[j]! - 0x30;
     let mode = KNOWN_MODES.get(n);
     if (mode === undefined || mode.length !== sp - start) mode = String.fromCharCode(...this.data.subarray(start, sp));
-    return new DecodedEntry(mode, decodeText(this.data.subarray(sp + 1, nul)), this.data.subarray(start, nul + 1 + this.h), sp + 1 - start, this.h);
+    return new DecodedEntry(mode, decodeText(this.data.subarray(sp + 1, nul)), this.data, start, nul + 1 + this.h, sp + 1, this.h);
   }
 
   /** The tree without entries. */
@@ -397,7 +415,7 @@ interface EncodedEntry {
 // Reused from the tree it was read from when unchanged, else encoded once.
 function encodeEntry(e: TreeEntry): EncodedEntry {
   const tree = e.mode === MODE.tree;
-  if (e instanceof DecodedEntry) return { bytes: e.encoded, name: e.nameStart, end: e.encoded.length - 1 - e.idSize, tree };
+  if (e instanceof DecodedEntry) return e.encode(tree);
   const head = encodeText(`${e.mode} ${e.name}\0`);
   const id = fromHex(e.id);
   const bytes = new Uint8Array(head.length + id.length);
