@@ -134,12 +134,25 @@ export class GitStore implements AsyncDisposable {
 
   /**
    * Any snapshot by name: a branch (writable), a tag, or a full or abbreviated
-   * (4+ hex digits) commit id (read-only). `KeyError` when nothing matches,
-   * `ValueError` when a prefix is ambiguous.
+   * (4+ hex digits) commit id (read-only); `HEAD` as git reads it (the branch
+   * it names, or the commit a detached `HEAD` holds). `KeyError` when nothing
+   * matches, `ValueError` when a prefix is ambiguous.
    */
   async snapshot(ref: string): Promise<FS> {
     if (typeof ref !== "string" || ref === "") throw new KeyError(`no such snapshot: ${String(ref)}`);
     const repo = this.#repo;
+    // As git resolves it: the repository's HEAD comes before any ref of that name.
+    if (ref === "HEAD") {
+      const target = await repo.refs.readSymbolic("HEAD");
+      if (target?.startsWith(HEADS)) {
+        const branch = target.slice(HEADS.length);
+        if (await this.branches.has(branch)) return this.branches.get(branch);
+        throw new KeyError(`HEAD names branch ${branch}, which has no commit yet`);
+      }
+      const id = await repo.refs.resolve("HEAD");
+      if (id === undefined) throw new KeyError("HEAD names no commit");
+      return FS.at(repo, await repo.peelToCommit(id, "HEAD"), null);
+    }
     if (await this.branches.has(ref)) return this.branches.get(ref);
     if (await this.tags.has(ref)) return this.tags.get(ref);
     const hex = ref.toLowerCase();

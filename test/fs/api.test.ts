@@ -416,6 +416,25 @@ describe.each(backends)("GitStore on %s", (_, location) => {
       await rejects(repo.snapshot("0000000"), KeyError);
     });
 
+    it("snapshot HEAD as git reads it: its branch, a detached commit, or KeyError when unborn", async () => {
+      const { repo, fs } = await fresh();
+      await repo.tags.set("HEAD", fs);
+      const f1 = await fs.write("a", "1");
+      const head = await repo.snapshot("HEAD");
+      expect(head.branch).toBe("main");
+      expect(head.hash).toBe(f1.hash);
+      expect((await head.write("b", "2")).branch).toBe("main");
+      const storage = new MemoryStorage();
+      const detached = await GitStore.open(storage, { create: "main" });
+      const first = (await detached.branches.get("main")).hash;
+      await (await detached.branches.get("main")).write("x", "y");
+      await storage.write("HEAD", new TextEncoder().encode(`${first}\n`));
+      const snap = await detached.snapshot("HEAD");
+      expect(snap.branch).toBeNull();
+      expect(snap.hash).toBe(first);
+      await rejects((await GitStore.open(new MemoryStorage(), { create: true })).snapshot("HEAD"), KeyError);
+    });
+
     it("an ambiguous prefix is ValueError", async () => {
       const { repo, fs } = await fresh();
       let f = fs;
