@@ -9,7 +9,7 @@ import { ObjectDatabase } from "../../src/objects/odb.js";
 import { PackWriter } from "../../src/objects/pack-writer.js";
 import { looksIncompressible } from "../../src/objects/zlib.js";
 import { cleanupTemp, fsck, git, gitBytes, GIT_ENV, tempDir } from "../helpers/git.js";
-import { allObjects, makeGitRepo, rng } from "../helpers/make-repo.js";
+import { allObjects, makeGitRepo, randomBytes, rng } from "../helpers/make-repo.js";
 
 afterAll(cleanupTemp);
 
@@ -430,25 +430,12 @@ describe("commits and loose objects", () => {
 });
 
 describe("merging small packs", () => {
-  /** Incompressible bytes, the same every run. */
-  const noise = (n: number): Uint8Array => {
-    const out = new Uint8Array(n);
-    let x = 2463534242;
-    for (let i = 0; i < n; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      out[i] = x & 0xff;
-    }
-    return out;
-  };
-
   // A small pack is copied whole, checked by its trailing checksum; a larger
   // one entry by entry, each checked by its index's CRC. Either way a damaged
   // byte stops the merge and every pack stays.
   it.each([
     ["a small pack, copied whole", "content 0 ".repeat(20), /pack checksum mismatch/],
-    ["a pack over 1 MiB, copied entry by entry", noise(1200 * 1024), /CRC mismatch/],
+    ["a pack over 1 MiB, copied entry by entry", randomBytes(1200 * 1024, 2463534242), /CRC mismatch/],
   ])("a damaged byte in %s stops the merge and every pack stays", async (_, first: string | Uint8Array, error: RegExp) => {
     const dir = join(tempDir(), "damaged.git");
     const repo = await GitStore.open(dir, { create: "main", durability: "none" });
