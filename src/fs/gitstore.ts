@@ -143,13 +143,14 @@ export class GitStore implements AsyncDisposable {
     const repo = this.#repo;
     // As git resolves it: the repository's HEAD comes before any ref of that name.
     if (ref === "HEAD") {
-      const target = await repo.refs.readSymbolic("HEAD");
-      if (target?.startsWith(HEADS)) {
-        const branch = target.slice(HEADS.length);
-        if (await this.branches.has(branch)) return this.branches.get(branch);
-        throw new KeyError(`HEAD names branch ${branch}, which has no commit yet`);
+      const head = await repo.refs.read("HEAD");
+      if (head?.kind === "symbolic" && head.target.startsWith(HEADS)) {
+        const branch = head.target.slice(HEADS.length);
+        return this.branches.get(branch).catch((e: unknown) => {
+          throw e instanceof KeyError ? new KeyError(`HEAD names branch ${branch}, which has no commit yet`) : e;
+        });
       }
-      const id = await repo.refs.resolve("HEAD");
+      const id = head?.kind === "id" ? head.id : head && (await repo.refs.resolve(head.target));
       if (id === undefined) throw new KeyError("HEAD names no commit");
       return FS.at(repo, await repo.peelToCommit(id, "HEAD"), null);
     }

@@ -22,11 +22,12 @@ export class RefMap implements AsyncIterable<string> {
     this.#isSameRepo = isSameRepo;
   }
 
-  #full(name: string): string {
+  /** The full ref name, checked; `creating`: also refuse what git would not create (for branches). */
+  #full(name: string, creating = false): string {
     if (typeof name !== "string") throw new ValueError(`ref name must be a string, got ${typeof name}`);
-    const full = this.#prefix + name;
-    checkRefName(full);
-    return full;
+    if (creating && this.#writable) checkNewBranchName(name);
+    else checkRefName(this.#prefix + name);
+    return this.#prefix + name;
   }
 
   #kind(): string {
@@ -46,8 +47,7 @@ export class RefMap implements AsyncIterable<string> {
   async set(name: string, fs: FS): Promise<void> {
     const owner = FS.repoOf(fs);
     if (!owner) throw new TypeError(`a ${this.#kind()} can only be set to an FS snapshot`);
-    const full = this.#full(name);
-    if (this.#writable) checkNewBranchName(name);
+    const full = this.#full(name, true);
     if (!this.#isSameRepo(owner)) throw new ValueError(`that snapshot belongs to another repository`);
     try {
       await this.#repo.refs.update({
