@@ -330,7 +330,10 @@ export class ObjectDatabase implements ObjectWriter {
   async removePacks(packs: readonly PackFile[]): Promise<void> {
     if (packs.length === 0) return;
     const present = new Set(((await this.storage.list("objects/pack")) ?? []).map((e) => `objects/pack/${e.name}`));
-    const paths = packs.flatMap((p) => PACK_FILES.map((ext) => p.path.slice(0, -".pack".length) + ext));
+    const paths = packs.flatMap((p) => {
+      const stem = p.path.slice(0, -".pack".length);
+      return PACK_FILES.map((ext) => stem + ext);
+    });
     for (const path of [...paths, "objects/pack/multi-pack-index"]) {
       if (present.has(path)) await this.storage.remove(path).catch(() => undefined);
     }

@@ -24,16 +24,9 @@ export async function mergePacks(odb: ObjectDatabase, group: readonly PackFile[]
     for (const [g, pack] of group.entries()) {
       const { index } = pack;
       const ids = idsOf[g]!;
-      const entries: PackIndexEntry[] = [];
-      for (let i = 0; i < index.count; i++) {
-        const crc = index.crc(i);
-        const id = ids[i]!;
-        // (A damaged index may list an id twice; the copy entry by entry skips it.)
-        if (crc === undefined || writer.has(id) || id === entries.at(-1)?.id) break;
-        entries.push({ id, offset: index.offset(i) - PACK_HEADER_SIZE, crc });
-      }
-      if (entries.length === index.count && pack.packSize <= BLOCK_BYTES) {
-        await writer.addEntries(await pack.entryBytes(), entries);
+      const block = blockEntries(pack, ids, writer);
+      if (block) {
+        await writer.addEntries(await pack.entryBytes(), block);
         continue;
       }
       for (let i = 0; i < index.count; i++) {
@@ -53,4 +46,22 @@ export async function mergePacks(odb: ObjectDatabase, group: readonly PackFile[]
     throw e;
   }
   return writer.finish({ sync: options.sync });
+}
+
+/**
+ * The index entries of `pack` (ids `ids`), offsets counted from its first
+ * entry, when it can be copied as one block: small, with CRCs (index v2),
+ * and no object the merged pack holds already; otherwise `undefined`.
+ */
+function blockEntries(pack: PackFile, ids: readonly string[], writer: PackWriter): PackIndexEntry[] | undefined {
+  if (pack.packSize > BLOCK_BYTES) return undefined;
+  const entries: PackIndexEntry[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const crc = pack.index.crc(i);
+    const id = ids[i]!;
+    // (A damaged index may list an id twice; the copy entry by entry skips it.)
+    if (crc === undefined || writer.has(id) || id === entries.at(-1)?.id) return undefined;
+    entries.push({ id, offset: pack.index.offset(i) - PACK_HEADER_SIZE, crc });
+  }
+  return entries;
 }
