@@ -205,12 +205,13 @@ export class PackWriter {
 
   /**
    * Write the trailer and the index and publish both (index last). With
-   * `sync`, both files and their directory are flushed before the index
-   * appears.
+   * `sync`, both files are flushed before the index appears, and their
+   * directory after.
    */
   async finish(options: { sync?: boolean } = {}): Promise<PublishedPack> {
     const count = this.#entries.length;
     if (this.count !== undefined && count !== this.count) throw new Error(`pack declared ${this.count} objects, got ${count}`);
+    const sync = options.sync ?? false;
     try {
       let trailer: Uint8Array;
       // The whole pack, when it was made in memory (a commit's few objects).
@@ -237,28 +238,47 @@ export class PackWriter {
       }
       this.#closed = true;
       const base = `objects/pack/pack-${toHex(trailer)}`;
-      // Where the pack's bytes are.
-      let written = this.#tmp;
-      if (whole) {
-        // Git and we find packs through their indexes, so a pack is invisible
-        // until its .idx appears: written whole under its final name, it needs
-        // no rename (30-60 us of a commit on disk). If that name is taken (the
-        // same pack, published or left by a crashed writer), it is written
-        // aside and renamed over, as a streamed pack is.
-        if (await this.storage.createExclusive(`${base}.pack`, whole)) written = `${base}.pack`;
-        else if (!(await this.storage.createExclusive(this.#tmp, whole))) throw new Error(`temporary pack ${this.#tmp} exists`);
-      }
-      const data = whole && whole.length <= KEEP_BYTES ? whole : undefined;
       const idx = encodePackIndex(this.#entries, trailer, this.platform.hash);
-      if (!(await this.storage.createExclusive(this.#tmpIdx, idx))) throw new Error(`temporary index ${this.#tmpIdx} exists`);
-      if (options.sync && this.storage.sync) await this.storage.sync([written, this.#tmpIdx]);
-      if (written === this.#tmp) await this.storage.rename(this.#tmp, `${base}.pack`, { sync: options.sync ?? false });
-      await this.storage.rename(this.#tmpIdx, `${base}.idx`, { sync: options.sync ?? false });
+      // With `sync`, the two files' contents are flushed at once, and one flush
+      // of the directory after the index's rename makes both names durable (an
+      // index whose pack is missing is ignored, by git too: the pack's name
+      // need not be durable first).
+      // Both settle before a failure is reported, so that abort() finds every file made.
+      const [packWrite, idxWrite] = await Promise.allSettled([
+        whole ? this.#writeWhole(base, whole, sync) : this.#flushStreamed(sync),
+        this.storage.createExclusive(this.#tmpIdx, idx, { sync }),
+      ]);
+      if (packWrite.status === "rejected") throw packWrite.reason;
+      if (idxWrite.status === "rejected") throw idxWrite.reason;
+      if (!idxWrite.value) throw new Error(`temporary index ${this.#tmpIdx} exists`);
+      const written = packWrite.value;
+      if (written === this.#tmp) await this.storage.rename(this.#tmp, `${base}.pack`);
+      await this.storage.rename(this.#tmpIdx, `${base}.idx`, { sync });
+      const data = whole && whole.length <= KEEP_BYTES ? whole : undefined;
       return { base, count, bytes: this.#offset + trailer.length, idx, ...(data ? { data } : {}) };
     } catch (e) {
       await this.abort();
       throw e;
     }
+  }
+
+  /**
+   * Write a pack made in memory; where its bytes went. Git and we find packs
+   * through their indexes, so a pack is invisible until its .idx appears:
+   * written under its final name, it needs no rename (30-60 us of a commit on
+   * disk). If that name is taken (the same pack, published or left by a
+   * crashed writer), it is written aside and renamed over, as a streamed pack is.
+   */
+  async #writeWhole(base: string, whole: Uint8Array, sync: boolean): Promise<string> {
+    if (await this.storage.createExclusive(`${base}.pack`, whole, { sync })) return `${base}.pack`;
+    if (!(await this.storage.createExclusive(this.#tmp, whole, { sync }))) throw new Error(`temporary pack ${this.#tmp} exists`);
+    return this.#tmp;
+  }
+
+  /** The streamed pack, its content flushed with `sync`; where its bytes are. */
+  async #flushStreamed(sync: boolean): Promise<string> {
+    if (sync && this.storage.sync) await this.storage.sync([this.#tmp], { contentOnly: true });
+    return this.#tmp;
   }
 
   /**

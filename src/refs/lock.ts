@@ -10,12 +10,13 @@ import type { Storage } from "../storage/storage.js";
 export interface LockOptions {
   /** How long to keep retrying a held lock, in ms. */
   readonly timeoutMs: number;
-  /** Flush the lock file's content before it can be committed. */
+  /** Flush the content before publishing it, and the published name after. */
   readonly sync?: boolean;
 }
 
 export class Lock {
   #state: "held" | "committed" | "released" = "held";
+  #flushed = false;
 
   private constructor(
     readonly storage: Storage,
@@ -36,7 +37,9 @@ export class Lock {
     const lockPath = `${target}.lock`;
     const deadline = Date.now() + options.timeoutMs;
     let wait = 1;
-    while (!(await storage.createExclusive(lockPath, content, { sync: options.sync ?? false }))) {
+    // Created unflushed: taking a lock stays fast, and a caller that also
+    // flushes other files (reflogs) flushes this one with them (see `flush`).
+    while (!(await storage.createExclusive(lockPath, content))) {
       if (Date.now() >= deadline) {
         throw new LockError(`Unable to create '${lockPath}': File exists. Another process holds the lock (or a crashed one left it behind; remove it if no git process is running).`, lockPath);
       }
@@ -47,9 +50,19 @@ export class Lock {
     return new Lock(storage, target, options.sync ?? false);
   }
 
+  /** With `sync`, flush the content to stable storage (once; `commit` does it if not done). */
+  async flush(): Promise<void> {
+    if (!this.sync || this.#flushed) return;
+    if (this.#state !== "held") throw new Error(`lock on ${this.target} is not held`);
+    // Its name never needs to be durable: the commit renames it, with `sync`.
+    await this.storage.sync?.([this.lockPath], { contentOnly: true });
+    this.#flushed = true;
+  }
+
   /** Publish the content: rename the lock file over the target. */
   async commit(): Promise<void> {
     if (this.#state !== "held") throw new Error(`lock on ${this.target} is not held`);
+    await this.flush();
     await this.storage.rename(this.lockPath, this.target, { sync: this.sync });
     this.#state = "committed";
   }

@@ -198,12 +198,13 @@ export class RefStore {
       }
       // Commit point: from here on, every step publishes.
       const headTarget = await this.readSymbolic("HEAD").catch(() => undefined);
-      for (let i = 0; i < sorted.length; i++) {
-        const e = sorted[i]!;
-        if (e.newId === null) continue;
-        await this.#appendReflog(e, olds[i], e.newId, headTarget);
-        await locks[i]!.commit();
-      }
+      const moves = sorted.flatMap((e, i) => (e.newId === null ? [] : [{ e, newId: e.newId, lock: locks[i]!, old: olds[i] }]));
+      // With `sync`, every flush at once: the lock files' contents and the
+      // reflog lines, all before the first ref is published. (Without, each
+      // append takes microseconds: one by one is cheaper than gathering them.)
+      if (this.#sync) await Promise.all(moves.flatMap((m) => [m.lock.flush(), this.#appendReflog(m.e, m.old, m.newId, headTarget)]));
+      else for (const m of moves) await this.#appendReflog(m.e, m.old, m.newId, headTarget);
+      for (const m of moves) await m.lock.commit();
       if (packedLock && packedFile) {
         const names = new Set(deletes.map((e) => e.name));
         if (packedFile.refs.some((r) => names.has(r.name))) {
@@ -263,10 +264,15 @@ export class RefStore {
     const line = encoder.encode(encodeReflogEntry(entry));
     const targets = headOnly ? [] : [`logs/${e.name}`];
     if (headTarget === e.name) targets.push("logs/HEAD");
-    for (const path of targets) {
-      if (this.#logAll && (path === "logs/HEAD" || e.name.startsWith("refs/heads/"))) await this.storage.append(path, line, { sync: this.#sync });
-      else if (await this.storage.stat(path)) await this.storage.append(path, line, { sync: this.#sync });
-    }
+    // As in `transaction`: flushed appends at once, unflushed ones one by one.
+    if (this.#sync) await Promise.all(targets.map((path) => this.#appendLine(path, e.name, line)));
+    else for (const path of targets) await this.#appendLine(path, e.name, line);
+  }
+
+  /** Append to the reflog at `path` (of ref `name`), if it is kept. */
+  async #appendLine(path: string, name: string, line: Uint8Array): Promise<void> {
+    if (this.#logAll && (path === "logs/HEAD" || name.startsWith("refs/heads/"))) await this.storage.append(path, line, { sync: this.#sync });
+    else if (await this.storage.stat(path)) await this.storage.append(path, line, { sync: this.#sync });
   }
 
   /** The reflog of `name` (oldest first); empty when there is none. */

@@ -280,7 +280,7 @@ export class NodeStorage implements Storage {
     fsys.mkdirSync(dir === "" ? this.root : this.#abs(dir), { recursive: true });
   }
 
-  async sync(paths: readonly string[]): Promise<void> {
+  async sync(paths: readonly string[], options?: { readonly contentOnly?: boolean }): Promise<void> {
     const dirs = new Set<string>();
     await Promise.all(
       paths.map(async (p) => {
@@ -293,7 +293,7 @@ export class NodeStorage implements Storage {
         }
       }),
     );
-    await Promise.all([...dirs].map((d) => this.#syncDir(d)));
+    if (!options?.contentOnly) await Promise.all([...dirs].map((d) => this.#syncDir(d)));
   }
 
   async #syncDir(dir: string): Promise<void> {

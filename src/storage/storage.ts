@@ -25,7 +25,11 @@ export interface DirEntry {
 
 /** Options of writes that may be flushed to stable storage. */
 export interface WriteOptions {
-  /** Flush the file (and its directory entry) before resolving. */
+  /**
+   * Flush before resolving: the file's content, and for `write` and `rename`
+   * the directory entry that names it too. (A file made by `createExclusive`
+   * or `append` gets a durable name from a later `rename` or `sync`.)
+   */
   readonly sync?: boolean;
 }
 
@@ -68,11 +72,12 @@ export interface Storage {
   /** Create a directory and its missing parents. */
   mkdirp(dir: string): Promise<void>;
   /**
-   * Optional durability barrier: flush these files (and their directory
-   * entries) to stable storage. Backends without one are volatile or durable
-   * by construction.
+   * Optional durability barrier: flush these files and their directory
+   * entries to stable storage (with `contentOnly`, the files' contents alone,
+   * for files about to be renamed with `sync`). Backends without one are
+   * volatile or durable by construction.
    */
-  sync?(paths: readonly string[]): Promise<void>;
+  sync?(paths: readonly string[], options?: { readonly contentOnly?: boolean }): Promise<void>;
   /**
    * Optional: set the file's modification time to now; resolves `false` when
    * there is no such file. A writer that finds an object already stored

@@ -123,3 +123,56 @@ describe("a storage failure at any step of a write", () => {
     expect(steps.slice(moved).filter(([step]) => step.startsWith("remove objects/pack/pack-")).length).toBe(32);
   });
 });
+
+/** Records, as each call resolves, what it made durable: file contents and directory entries. */
+class FlushLog extends NodeStorage {
+  events: string[] = [];
+  override async createExclusive(p: string, d: Uint8Array, o?: WriteOptions): Promise<boolean> {
+    const created = await super.createExclusive(p, d, o);
+    if (created && o?.sync) this.events.push(`content ${p}`);
+    return created;
+  }
+  override async append(p: string, d: Uint8Array, o?: WriteOptions): Promise<void> {
+    await super.append(p, d, o);
+    if (o?.sync) this.events.push(`content ${p}`);
+  }
+  override async rename(a: string, b: string, o?: WriteOptions): Promise<void> {
+    await super.rename(a, b, o);
+    this.events.push(`rename ${a} ${b}`);
+    if (o?.sync) this.events.push(`dir ${b.slice(0, b.lastIndexOf("/"))}`);
+  }
+  override async sync(paths: readonly string[], o?: { readonly contentOnly?: boolean }): Promise<void> {
+    await super.sync(paths, o);
+    for (const p of paths) this.events.push(`content ${p}`);
+    if (!o?.contentOnly) for (const d of new Set(paths.map((p) => p.slice(0, p.lastIndexOf("/"))))) this.events.push(`dir ${d}`);
+  }
+}
+
+describe("a write with full durability", () => {
+  it("flushes each file before its name appears, and the names before the branch moves; all before it resolves", async () => {
+    const storage = new FlushLog(join(tempDir(), "flush-order.git"));
+    const repo = await GitStore.open(storage, { create: "main", durability: "full" });
+    const fs = await repo.branches.get("main");
+    storage.events = [];
+    await fs.write("a.txt", "flushed\n");
+    const ev = storage.events.map((e) => e.replace(/pack-[0-9a-f]{40}/g, "pack-X").replace(/tmp_idx_[a-z0-9]+/g, "tmp_idx"));
+    const at = (e: string): number => {
+      expect(ev).toContain(e);
+      return ev.indexOf(e);
+    };
+    // Directories are flushed after what they name; the last flush of each counts.
+    const lastAt = (e: string): number => (at(e), ev.lastIndexOf(e));
+    const idxVisible = at("rename objects/pack/tmp_idx objects/pack/pack-X.idx");
+    expect(at("content objects/pack/pack-X.pack")).toBeLessThan(idxVisible);
+    expect(at("content objects/pack/tmp_idx")).toBeLessThan(idxVisible);
+    const moved = at("rename refs/heads/main.lock refs/heads/main");
+    expect(idxVisible).toBeLessThan(lastAt("dir objects/pack"));
+    expect(lastAt("dir objects/pack")).toBeLessThan(moved);
+    expect(at("content refs/heads/main.lock")).toBeLessThan(moved);
+    expect(at("content logs/refs/heads/main")).toBeLessThan(moved);
+    expect(at("content logs/HEAD")).toBeLessThan(moved);
+    expect(lastAt("dir refs/heads")).toBeGreaterThan(moved);
+    await repo.close();
+    expect(fsck(storage.root)).toEqual([]);
+  });
+});
