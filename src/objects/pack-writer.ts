@@ -242,8 +242,8 @@ export class PackWriter {
       // With `sync`, the two files' contents are flushed at once, and one flush
       // of the directory after the index's rename makes both names durable (an
       // index whose pack is missing is ignored, by git too: the pack's name
-      // need not be durable first).
-      // Both settle before a failure is reported, so that abort() finds every file made.
+      // need not be durable first). Both writes settle before a failure is
+      // reported, so that abort() finds every file made.
       const [packWrite, idxWrite] = await Promise.allSettled([
         whole ? this.#writeWhole(base, whole, sync) : this.#flushStreamed(sync),
         this.storage.createExclusive(this.#tmpIdx, idx, { sync }),
