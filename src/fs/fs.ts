@@ -5,6 +5,7 @@ import { isCached } from "../objects/object.js";
 import type { Soon } from "../objects/soon.js";
 import { MODE, entryKind, type TreeEntry, type TreeView } from "../objects/tree.js";
 import { HEADS } from "../refs/names.js";
+import type { PreparedRefs, RefEdit } from "../refs/store.js";
 import { ReadableFile, WritableFile } from "./files.js";
 import { splitDirPath, splitPath } from "./paths.js";
 import type { DumpItem, Repo } from "./repo.js";
@@ -259,28 +260,38 @@ export class FS {
     const repo = this.#repo;
     const sync = repo.options.durability === "full";
     let commitId: string;
+    let prepared: PreparedRefs | undefined;
     try {
       commitId = await repo.writeCommit(await root.writeRoot(staged), [this.hash], message, staged);
+      const edit = { name: HEADS + branch, newId: commitId, expected: { kind: "value", id: this.hash }, message: `commit: ${message.split("\n")[0]}` } as const;
+      // A commit's few objects wait in memory: the branch is locked and
+      // checked first, so that a stale write stores nothing. A large batch's
+      // pack is being written already: it is published first, and the lock
+      // held only while the ref moves.
+      if (staged.inMemory) prepared = await this.#prepare(edit);
       await staged.publish({ sync });
+      prepared ??= await this.#prepare(edit);
+      await prepared.commit();
     } catch (e) {
       await staged.abort();
       throw e;
-    }
-    try {
-      await repo.refs.update({
-        name: HEADS + branch,
-        newId: commitId,
-        expected: { kind: "value", id: this.hash },
-        message: `commit: ${message.split("\n")[0]}`,
-      });
-    } catch (e) {
-      if (e instanceof RefConflictError) throw new StaleSnapshotError(`branch ${branch} has moved since snapshot ${this.hash.slice(0, 12)} was taken: ${e.message}`);
-      throw e;
+    } finally {
+      await prepared?.rollback();
     }
     // Maintenance after the fact: the commit has landed whatever happens here
     // (a pack removed by a concurrent gc, a full disk), and the next commit retries.
     await repo.odb.consolidate({ sync }).catch(() => undefined);
     return FS.at(repo, commitId, branch);
+  }
+
+  /** Lock this snapshot's branch for `edit`; `StaleSnapshotError` when it has moved. */
+  async #prepare(edit: RefEdit): Promise<PreparedRefs> {
+    try {
+      return await this.#repo.refs.prepare([edit]);
+    } catch (e) {
+      if (e instanceof RefConflictError) throw new StaleSnapshotError(`branch ${this.branch} has moved since snapshot ${this.hash.slice(0, 12)} was taken: ${e.message}`);
+      throw e;
+    }
   }
 
   // ---- history ---------------------------------------------------------

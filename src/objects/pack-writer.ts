@@ -76,6 +76,11 @@ export class PackWriter {
     return this.#entries.length;
   }
 
+  /** Whether nothing was written to storage yet (the entries wait in memory for `finish`). */
+  get inMemory(): boolean {
+    return !this.#started && !this.#spilled;
+  }
+
   has(id: string): boolean {
     return this.#offsets.has(id);
   }

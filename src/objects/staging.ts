@@ -28,6 +28,11 @@ export class StagedObjects implements ObjectWriter {
     return id;
   }
 
+  /** Whether the objects staged so far wait in memory (a commit's few), not in a pack file being written. */
+  get inMemory(): boolean {
+    return this.#pack?.inMemory ?? true;
+  }
+
   /** Publish the pack (with `sync`, flushed before its index appears). */
   async publish(options: { sync: boolean }): Promise<void> {
     if (!this.#pack || this.#pack.size === 0) return;

@@ -28,6 +28,16 @@ export interface RefEdit {
   readonly message?: string;
 }
 
+/**
+ * A transaction whose refs are locked and checked (see `RefStore.prepare`):
+ * `commit` publishes it; `rollback` releases what is still held (nothing once
+ * committed), and belongs in a `finally`.
+ */
+export interface PreparedRefs {
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
 export interface RefStoreOptions {
   /** How long a held lock is waited for (ms). Default 1000. */
   readonly lockTimeoutMs?: number;
@@ -162,6 +172,21 @@ export class RefStore {
    * released and nothing changes.
    */
   async transaction(edits: readonly RefEdit[]): Promise<void> {
+    const prepared = await this.prepare(edits);
+    try {
+      await prepared.commit();
+    } finally {
+      await prepared.rollback();
+    }
+  }
+
+  /**
+   * The first half of {@link transaction}: every ref locked and every
+   * expectation checked (else it throws, holding nothing). The caller then
+   * commits or rolls back, as with a lock; a writer can store the objects
+   * the new values name in between, and store nothing when a check fails.
+   */
+  async prepare(edits: readonly RefEdit[]): Promise<PreparedRefs> {
     const sorted = [...edits].sort((a, b) => compareRefNames(a.name, b.name));
     for (let i = 0; i < sorted.length; i++) {
       const e = sorted[i]!;
@@ -170,8 +195,14 @@ export class RefStore {
       if (i > 0 && sorted[i - 1]!.name === e.name) throw new ValueError(`ref ${e.name} named twice in one transaction`);
     }
     const locks: Lock[] = [];
+    const rollback = async (): Promise<void> => {
+      for (const l of locks) await l.rollback().catch(() => undefined);
+    };
+    const olds: (string | undefined)[] = [];
+    const deletes = sorted.filter((e) => e.newId === null);
+    let packedLock: Lock | undefined;
+    let packedFile: { header: string | undefined; refs: PackedRef[] } | undefined;
     try {
-      const olds: (string | undefined)[] = [];
       // A ref that must already exist cannot collide with another's path; only creations are checked.
       const creating = (e: RefEdit): boolean => e.newId !== null && e.expected?.kind !== "value" && e.expected?.kind !== "present";
       const packedBefore = sorted.some(creating) ? await this.readPacked() : [];
@@ -179,15 +210,13 @@ export class RefStore {
         if (creating(e)) await this.#checkNameConflicts(e.name, packedBefore);
         locks.push(await Lock.acquire(this.storage, e.name, encoder.encode(e.newId === null ? "" : `${e.newId}\n`), { timeoutMs: this.#timeout, sync: this.#sync }));
       }
-      const deletes = sorted.filter((e) => e.newId === null);
-      let packedLock: Lock | undefined;
       if (deletes.length > 0) {
         // Held across the deletion so a concurrent pack-refs cannot resurrect the ref.
         packedLock = await Lock.acquire(this.storage, PACKED, new Uint8Array(0), { timeoutMs: Math.max(this.#timeout, 1000), sync: this.#sync });
         locks.push(packedLock);
       }
       // packed-refs matters only for refs without a loose file, and for deletions.
-      let packedFile: { header: string | undefined; refs: PackedRef[] } | undefined = packedLock ? await this.#readPackedFile() : undefined;
+      packedFile = packedLock ? await this.#readPackedFile() : undefined;
       for (const e of sorted) {
         const loose = await this.#readLoose(e.name);
         if (loose?.kind === "symbolic") throw new ValueError(`ref ${e.name} is a symbolic ref`);
@@ -196,7 +225,12 @@ export class RefStore {
         checkExpected(e, old);
         olds.push(old);
       }
-      // Commit point: from here on, every step publishes.
+    } catch (e) {
+      await rollback();
+      throw e;
+    }
+    const commit = async (): Promise<void> => {
+      // From here on, every step publishes.
       const headTarget = await this.readSymbolic("HEAD").catch(() => undefined);
       const moves = sorted.flatMap((e, i) => (e.newId === null ? [] : [{ e, newId: e.newId, lock: locks[i]!, old: olds[i] }]));
       // With `sync`, every flush at once: the lock files' contents and the
@@ -218,9 +252,8 @@ export class RefStore {
           await this.#pruneEmptyDirs(`logs/${e.name}`);
         }
       }
-    } finally {
-      for (const l of locks) await l.rollback().catch(() => undefined);
-    }
+    };
+    return { commit, rollback };
   }
 
   /** `refs/heads/a` and `refs/heads/a/b` cannot both exist (loose or packed). */

@@ -11,6 +11,7 @@ import {
   IsADirectoryError,
   KeyError,
   MemoryStorage,
+  NodeStorage,
   NotADirectoryError,
   PermissionError,
   StaleSnapshotError,
@@ -28,6 +29,17 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   for await (const x of it) out.push(x);
   return out;
 }
+/** Every file under `dir` with its size, sorted. */
+async function listFiles(storage: Storage, dir = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of (await storage.list(dir)) ?? []) {
+    const path = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory) out.push(...(await listFiles(storage, path)));
+    else out.push(`${path} ${(await storage.stat(path))?.size}`);
+  }
+  return out.sort();
+}
+
 async function rejects(p: Promise<unknown>, cls: new (...a: never[]) => Error, code?: string): Promise<Error> {
   const e = await p.then(
     () => undefined,
@@ -454,10 +466,16 @@ describe.each(backends)("GitStore on %s", (_, location) => {
 
   describe("stale snapshots", () => {
     it("a write from a snapshot whose branch moved raises StaleSnapshotError and changes nothing", async () => {
-      const { repo, fs } = await fresh();
+      const loc = location();
+      const storage = typeof loc === "string" ? new NodeStorage(loc) : loc;
+      const repo = await GitStore.open(storage, { create: "main" });
+      const fs = await repo.branches.get("main");
       const moved = await fs.write("a", "1");
+      const before = await listFiles(storage);
       await rejects(fs.write("b", "2"), StaleSnapshotError);
       await rejects(fs.batch((b) => b.write("c", "3")), StaleSnapshotError);
+      // Not one file written or changed: the branch is checked before any object is stored.
+      expect(await listFiles(storage)).toEqual(before);
       expect((await repo.branches.get("main")).hash).toBe(moved.hash);
       const racers = await Promise.allSettled([moved.write("x", "1"), moved.write("y", "2"), moved.write("z", "3")]);
       expect(racers.filter((r) => r.status === "fulfilled")).toHaveLength(1);
@@ -535,6 +553,8 @@ describe("on disk, with git", () => {
     const main = await repo.branches.get("main");
     expect((await main.parent())!.hash).toBe(base.hash);
     expect(fsck(path)).toEqual([]);
+    // The five that lost stored nothing: no object is left unreachable.
+    expect(git(path, ["fsck", "--full", "--strict", "--dangling", "--no-progress"])).not.toContain("dangling");
   });
 });
 

@@ -90,15 +90,15 @@ async function everyFailure(name: string, commits: number, durability: "none" | 
 describe("a storage failure at any step of a write", () => {
   it("loses nothing: the branch stays (or the write counts), no lock is left, fsck is clean", async () => {
     const steps = await everyFailure("plain", 3, "none");
-    // Every step of the commit failed once: the pack (created under its final
-    // name: it is invisible until its index is renamed into place), its index,
-    // the ref lock, the reflogs.
+    // Every step of the commit failed once: the ref lock (taken before any
+    // object is stored), the pack (created under its final name: it is
+    // invisible until its index is renamed into place), its index, the reflogs.
     expect(steps.every(([, rejected]) => rejected)).toBe(true);
     expect(steps.map(([step]) => step)).toEqual([
+      "create refs/heads/main.lock",
       expect.stringMatching(/^create objects\/pack\/pack-[0-9a-f]{40}\.pack$/),
       expect.stringMatching(/^create objects\/pack\/tmp_idx_/),
       expect.stringMatching(/^rename objects\/pack\/tmp_idx_/),
-      "create refs/heads/main.lock",
       "append logs/refs/heads/main",
       "append logs/HEAD",
       "rename refs/heads/main.lock",
