@@ -151,6 +151,31 @@ describe("compare-and-swap and transactions", () => {
     expect(await refs.resolve("refs/heads/b")).toBe(commits[2]);
   });
 
+  it("prepare holds the locks and the checks until commit or rollback; a failed check holds nothing", async () => {
+    const { dir, refs, commits } = await fixture();
+    const locks = (): string[] => readdirSync(join(dir, "refs/heads")).filter((f) => f.endsWith(".lock"));
+    await refs.update({ name: "refs/heads/main", newId: commits[0]! });
+    await expect(refs.prepare([{ name: "refs/heads/main", newId: commits[1]!, expected: { kind: "value", id: commits[2]! } }])).rejects.toThrow(RefConflictError);
+    expect(locks()).toEqual([]);
+    // Rolled back: nothing moves, the lock goes.
+    const dropped = await refs.prepare([{ name: "refs/heads/main", newId: commits[1]!, expected: { kind: "value", id: commits[0]! } }]);
+    expect(locks()).toEqual(["main.lock"]);
+    await dropped.rollback();
+    expect(locks()).toEqual([]);
+    expect(await refs.resolve("refs/heads/main")).toBe(commits[0]);
+    // While one is prepared, another writer of the ref waits for its lock, then finds the ref moved.
+    const first = await refs.prepare([{ name: "refs/heads/main", newId: commits[1]!, expected: { kind: "value", id: commits[0]! } }]);
+    const second = refs.update({ name: "refs/heads/main", newId: commits[2]!, expected: { kind: "value", id: commits[0]! } });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await refs.resolve("refs/heads/main")).toBe(commits[0]);
+    await first.commit();
+    await first.rollback(); // a no-op once committed
+    await expect(second).rejects.toThrow(RefConflictError);
+    expect(await refs.resolve("refs/heads/main")).toBe(commits[1]);
+    expect(locks()).toEqual([]);
+    expect((await refs.readReflog("refs/heads/main")).map((e) => e.newId)).toEqual([commits[0], commits[1]]);
+  });
+
   it("refuses a/b next to a", async () => {
     const { refs, commits } = await fixture();
     await refs.update({ name: "refs/heads/a", newId: commits[0]! });
