@@ -1,5 +1,5 @@
 /** The public contract of API.md, row by row, on MemoryStorage and on disk. */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -10,6 +10,7 @@ import {
   GitStore,
   IsADirectoryError,
   KeyError,
+  LockError,
   MemoryStorage,
   NodeStorage,
   NotADirectoryError,
@@ -540,6 +541,24 @@ describe("on disk, with git", () => {
     await rejects(repo.branches.get("garbage"), CorruptObjectError);
     mkdirSync(join(path, "refs/heads/sub"));
     expect(await repo.branches.has("sub")).toBe(false);
+  });
+
+  it("a lock left held raises LockError naming it, and nothing is written while it is held", async () => {
+    const path = join(tempDir(), "held.git");
+    const repo = await GitStore.open(path, { create: "main" });
+    const fs = await (await repo.branches.get("main")).write("a", "1");
+    // As a killed process (or a git command at work) would leave it.
+    writeFileSync(join(path, "refs/heads/main.lock"), "held\n");
+    const storage = new NodeStorage(path);
+    const before = await listFiles(storage);
+    const e = await rejects(fs.write("b", "2"), LockError, "ELOCKED");
+    expect(e.message).toContain("refs/heads/main.lock");
+    await rejects(fs.batch((b) => b.write("c", "3")), LockError, "ELOCKED");
+    expect(await listFiles(storage)).toEqual(before);
+    expect(readFileSync(join(path, "refs/heads/main.lock"), "utf8")).toBe("held\n");
+    rmSync(join(path, "refs/heads/main.lock"));
+    expect(await (await fs.write("b", "2")).readText("b")).toBe("2");
+    expect(fsck(path)).toEqual([]);
   });
 
   it("concurrent writers in separate processes from one snapshot: exactly one wins", async () => {
