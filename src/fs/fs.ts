@@ -264,13 +264,14 @@ export class FS {
     try {
       commitId = await repo.writeCommit(await root.writeRoot(staged), [this.hash], message, staged);
       const edit = { name: HEADS + branch, newId: commitId, expected: { kind: "value", id: this.hash }, message: `commit: ${message.split("\n")[0]}` } as const;
-      // A commit's few objects wait in memory: the branch is locked and
-      // checked first, so that a stale write stores nothing. A large batch's
-      // pack is being written already: it is published first, and the lock
-      // held only while the ref moves.
-      if (staged.inMemory) prepared = await this.#prepare(edit);
+      // Nothing is published before the branch is locked and checked, so a
+      // stale write (or one that finds the lock held) shows nothing. A
+      // commit's few objects wait in memory; a large batch's pack, streaming
+      // into files already, is completed and flushed first, so that the lock
+      // is held only while the pack appears and the ref moves.
+      if (!staged.inMemory) await staged.seal({ sync });
+      prepared = await this.#prepare(edit);
       await staged.publish({ sync });
-      prepared ??= await this.#prepare(edit);
       await prepared.commit();
     } catch (e) {
       await staged.abort();

@@ -208,12 +208,17 @@ export class PackWriter {
     await this.storage.remove(this.#tmpBody);
   }
 
+  // Set by `seal`: where the pack's bytes lie, and what `finish` publishes.
+  #sealed: { written: string; published: PublishedPack } | undefined;
+
   /**
-   * Write the trailer and the index and publish both (index last). With
-   * `sync`, both files are flushed before the index appears, and their
-   * directory after.
+   * Write the trailer and the index where no one sees them yet (the index
+   * under a temporary name), both flushed with `sync`; `finish` publishes
+   * them. A writer may take a lock in between, held then only while the pack
+   * appears.
    */
-  async finish(options: { sync?: boolean } = {}): Promise<PublishedPack> {
+  async seal(options: { sync?: boolean } = {}): Promise<void> {
+    if (this.#sealed) return;
     const count = this.#entries.length;
     if (this.count !== undefined && count !== this.count) throw new Error(`pack declared ${this.count} objects, got ${count}`);
     const sync = options.sync ?? false;
@@ -244,11 +249,11 @@ export class PackWriter {
       this.#closed = true;
       const base = `objects/pack/pack-${toHex(trailer)}`;
       const idx = encodePackIndex(this.#entries, trailer, this.platform.hash);
-      // With `sync`, the two files' contents are flushed at once, and one flush
-      // of the directory after the index's rename makes both names durable (an
-      // index whose pack is missing is ignored, by git too: the pack's name
-      // need not be durable first). Both writes settle before a failure is
-      // reported, so that abort() finds every file made.
+      // With `sync`, the two files' contents are flushed at once, and `finish`
+      // flushes their directory once, after the index's rename (an index whose
+      // pack is missing is ignored, by git too: the pack's name need not be
+      // durable first). Both writes settle before a failure is reported, so
+      // that abort() finds every file made.
       const [packWrite, idxWrite] = await Promise.allSettled([
         whole ? this.#writeWhole(base, whole, sync) : this.#flushStreamed(sync),
         this.storage.createExclusive(this.#tmpIdx, idx, { sync }),
@@ -256,15 +261,29 @@ export class PackWriter {
       if (packWrite.status === "rejected") throw packWrite.reason;
       if (idxWrite.status === "rejected") throw idxWrite.reason;
       if (!idxWrite.value) throw new Error(`temporary index ${this.#tmpIdx} exists`);
-      const written = packWrite.value;
-      if (written === this.#tmp) await this.storage.rename(this.#tmp, `${base}.pack`);
-      await this.storage.rename(this.#tmpIdx, `${base}.idx`, { sync });
       const data = whole && whole.length <= KEEP_BYTES ? whole : undefined;
-      return { base, count, bytes: this.#offset + trailer.length, idx, ...(data ? { data } : {}) };
+      this.#sealed = { written: packWrite.value, published: { base, count, bytes: this.#offset + trailer.length, idx, ...(data ? { data } : {}) } };
     } catch (e) {
       await this.abort();
       throw e;
     }
+  }
+
+  /**
+   * Publish the pack (sealed first if it is not yet): the index appears last,
+   * and with `sync` their directory is flushed after.
+   */
+  async finish(options: { sync?: boolean } = {}): Promise<PublishedPack> {
+    await this.seal(options);
+    const { written, published } = this.#sealed!;
+    try {
+      if (written === this.#tmp) await this.storage.rename(this.#tmp, `${published.base}.pack`);
+      await this.storage.rename(this.#tmpIdx, `${published.base}.idx`, { sync: options.sync ?? false });
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+    return published;
   }
 
   /**

@@ -33,6 +33,11 @@ export class StagedObjects implements ObjectWriter {
     return this.#pack?.inMemory ?? true;
   }
 
+  /** Complete the pack and its index where no one sees them yet (with `sync`, flushed); `publish` shows them. */
+  async seal(options: { sync: boolean }): Promise<void> {
+    if (this.#pack && this.#pack.size > 0) await this.#pack.seal(options);
+  }
+
   /** Publish the pack (with `sync`, flushed before its index appears). */
   async publish(options: { sync: boolean }): Promise<void> {
     if (!this.#pack || this.#pack.size === 0) return;

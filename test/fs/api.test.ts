@@ -20,6 +20,7 @@ import {
   type Storage,
 } from "../../src/node.js";
 import { cleanupTemp, fsck, git, tempDir } from "../helpers/git.js";
+import { randomBytes } from "../helpers/make-repo.js";
 import { race } from "../helpers/race.js";
 
 afterAll(cleanupTemp);
@@ -475,7 +476,9 @@ describe.each(backends)("GitStore on %s", (_, location) => {
       const before = await listFiles(storage);
       await rejects(fs.write("b", "2"), StaleSnapshotError);
       await rejects(fs.batch((b) => b.write("c", "3")), StaleSnapshotError);
-      // Not one file written or changed: the branch is checked before any object is stored.
+      // A batch large enough that its pack streams into files while it is staged.
+      await rejects(fs.batch((b) => b.write("big", randomBytes(5 * 1024 * 1024, 7))), StaleSnapshotError);
+      // Not one file written or changed: the branch is checked before any object is published.
       expect(await listFiles(storage)).toEqual(before);
       expect((await repo.branches.get("main")).hash).toBe(moved.hash);
       const racers = await Promise.allSettled([moved.write("x", "1"), moved.write("y", "2"), moved.write("z", "3")]);
@@ -554,6 +557,7 @@ describe("on disk, with git", () => {
     const e = await rejects(fs.write("b", "2"), LockError, "ELOCKED");
     expect(e.message).toContain("refs/heads/main.lock");
     await rejects(fs.batch((b) => b.write("c", "3")), LockError, "ELOCKED");
+    await rejects(fs.batch((b) => b.write("big", randomBytes(5 * 1024 * 1024, 8))), LockError, "ELOCKED");
     expect(await listFiles(storage)).toEqual(before);
     expect(readFileSync(join(path, "refs/heads/main.lock"), "utf8")).toBe("held\n");
     rmSync(join(path, "refs/heads/main.lock"));
