@@ -154,8 +154,8 @@ export class GitStore implements AsyncDisposable {
       if (id === undefined) throw new KeyError("HEAD names no commit");
       return FS.at(repo, await repo.peelToCommit(id, "HEAD"), null);
     }
-    if (await this.branches.has(ref)) return this.branches.get(ref);
-    if (await this.tags.has(ref)) return this.tags.get(ref);
+    const named = (await this.branches.find(ref)) ?? (await this.tags.find(ref));
+    if (named) return named;
     const hex = ref.toLowerCase();
     if (/^[0-9a-f]{4,}$/.test(hex)) {
       let ids: string[];

@@ -36,11 +36,32 @@ export class RefMap implements AsyncIterable<string> {
 
   /** The snapshot at `name`; `KeyError` when there is no such ref. */
   async get(name: string): Promise<FS> {
-    const full = this.#full(name);
+    const found = await this.#at(this.#full(name), name);
+    if (!found) throw new KeyError(`no such ${this.#kind()}: ${name}`);
+    return found;
+  }
+
+  /** The snapshot at `name`, or `undefined` when there is no such ref (an invalid name never names one). */
+  async find(name: string): Promise<FS | undefined> {
+    const full = this.#validFull(name);
+    return full === undefined ? undefined : this.#at(full, name);
+  }
+
+  async #at(full: string, name: string): Promise<FS | undefined> {
     const id = await this.#repo.refs.resolve(full);
-    if (id === undefined) throw new KeyError(`no such ${this.#kind()}: ${name}`);
+    if (id === undefined) return undefined;
     const commit = await this.#repo.peelToCommit(id, full);
     return FS.at(this.#repo, commit, this.#writable ? name : null);
+  }
+
+  /** The full name when `name` is a valid one, else `undefined`. */
+  #validFull(name: string): string | undefined {
+    try {
+      return this.#full(name);
+    } catch (e) {
+      if (e instanceof ValueError) return undefined;
+      throw e;
+    }
   }
 
   /** Point `name` at `fs`'s commit. Tags are immutable: `KeyError` if the tag exists. */
@@ -75,14 +96,8 @@ export class RefMap implements AsyncIterable<string> {
 
   /** Whether `name` exists (an invalid name never does). */
   async has(name: string): Promise<boolean> {
-    let full: string;
-    try {
-      full = this.#full(name);
-    } catch (e) {
-      if (e instanceof ValueError) return false;
-      throw e;
-    }
-    return (await this.#repo.refs.resolve(full)) !== undefined;
+    const full = this.#validFull(name);
+    return full !== undefined && (await this.#repo.refs.resolve(full)) !== undefined;
   }
 
   /** All names, sorted. */

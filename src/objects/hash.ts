@@ -48,11 +48,10 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
 /** Lowercase hex of `bytes` (from `start` to `end`). */
 export function toHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
   let s = "";
-  const n = end;
   let i = start;
   // Four bytes a step: the loop often runs before the JIT has compiled it.
-  for (; i + 4 <= n; i += 4) s += HEX[bytes[i]!]! + HEX[bytes[i + 1]!]! + HEX[bytes[i + 2]!]! + HEX[bytes[i + 3]!]!;
-  for (; i < n; i++) s += HEX[bytes[i]!];
+  for (; i + 4 <= end; i += 4) s += HEX[bytes[i]!]! + HEX[bytes[i + 1]!]! + HEX[bytes[i + 2]!]! + HEX[bytes[i + 3]!]!;
+  for (; i < end; i++) s += HEX[bytes[i]!];
   return s;
 }
 

@@ -226,7 +226,7 @@ export class PackWriter {
       let trailer: Uint8Array;
       // The whole pack, when it was made in memory (a commit's few objects).
       let whole: Uint8Array | undefined;
-      if (!this.#started && !this.#spilled) {
+      if (this.inMemory) {
         this.#chunks.unshift(encodePackHeader(count));
         this.#chunkBytes += 12;
         whole = this.#takeChunks(this.platform.hash.size);

@@ -381,6 +381,11 @@ describe.each(backends)("GitStore on %s", (_, location) => {
       expect(await repo.branches.has("dev")).toBe(false);
       await rejects(repo.branches.delete("dev"), KeyError);
       await rejects(repo.branches.get("dev"), KeyError);
+      // find: what get gives, or undefined where get raises KeyError (and for an invalid name).
+      expect((await repo.tags.find("v1"))?.hash).toBe(f1.hash);
+      expect((await repo.branches.find("main"))?.branch).toBe("main");
+      expect(await repo.branches.find("dev")).toBeUndefined();
+      expect(await repo.branches.find("a..b")).toBeUndefined();
     });
 
     it("tags are immutable and read-only", async () => {
