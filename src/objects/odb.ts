@@ -86,7 +86,7 @@ export class ObjectDatabase implements ObjectWriter {
    * file of a snapshot reads each once, and caching them would only hold their
    * memory (and cost a copy each: see `isCached`).
    */
-  readonly #blobUse = new SecondUse<string>(16_384);
+  readonly #blobUse = new SecondUse(16_384);
   // Ids known to exist, so repeated writes of the same content cost nothing.
   readonly #known = new Lru<string, true>(100_000);
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Lru } from "../../src/objects/lru.js";
+import { Lru, SecondUse } from "../../src/objects/lru.js";
 
 /** The policy written plainly: two generations as arrays, oldest first. */
 class Model {
@@ -63,5 +63,47 @@ describe("Lru", () => {
       }),
       { seed: 20261127, numRuns: 500 },
     );
+  });
+});
+
+describe("SecondUse", () => {
+  // Ids with distinct first eight digits (their fingerprints), the rest random.
+  const ID_POOL = Array.from({ length: 16 }, (_, i) => (0x1000_0000 + i * 0x0123_4567).toString(16).padStart(8, "0") + "5".repeat(32));
+
+  it("answers as two generations of ids, each holding half the entries, would", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(fc.oneof({ arbitrary: fc.integer({ min: 0, max: ID_POOL.length - 1 }), weight: 30 }, { arbitrary: fc.constant(-1), weight: 1 }), { maxLength: 300 }), (entries, ops) => {
+        const use = new SecondUse(entries);
+        const half = Math.max(1, entries >> 1);
+        let young = new Set<string>();
+        let old = new Set<string>();
+        for (const i of ops) {
+          if (i < 0) {
+            use.clear();
+            young = new Set();
+            old = new Set();
+            continue;
+          }
+          const id = ID_POOL[i]!;
+          let expected = young.has(id);
+          if (!expected) {
+            expected = old.has(id);
+            if (young.size >= half) [old, young] = [young, new Set()];
+            young.add(id);
+          }
+          expect(use.again(id)).toBe(expected);
+        }
+      }),
+      { seed: 20261128, numRuns: 500 },
+    );
+  });
+
+  it("tells ids apart by their first eight hex digits, in either letter case", () => {
+    const use = new SecondUse(16);
+    expect(use.again("00000000" + "a".repeat(32))).toBe(false);
+    expect(use.again("00000000" + "b".repeat(32))).toBe(true);
+    expect(use.again("ABCDEF01" + "0".repeat(32))).toBe(false);
+    expect(use.again("abcdef01" + "1".repeat(32))).toBe(true);
+    expect(use.again("abcdef02" + "1".repeat(32))).toBe(false);
   });
 });
