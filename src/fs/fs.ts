@@ -7,6 +7,7 @@ import { MODE, entryKind, type TreeEntry, type TreeView } from "../objects/tree.
 import { HEADS } from "../refs/names.js";
 import type { PreparedRefs, RefEdit } from "../refs/store.js";
 import { ReadableFile, WritableFile } from "./files.js";
+import { LoopCheck } from "./loop-check.js";
 import { splitDirPath, splitPath } from "./paths.js";
 import type { DumpItem, Repo } from "./repo.js";
 import { MutableTree } from "./tree-edit.js";
@@ -305,13 +306,17 @@ export class FS {
 
   /** This snapshot, then its first-parent ancestors down to the root. */
   async *log(): AsyncIterable<FS> {
-    const seen = new Set<string>();
+    // Ids are checked against their objects, so only a broken hash function
+    // could make history loop; the check keeps a walk from going on forever
+    // then. It keeps nothing per commit (a set of the ids seen kept every
+    // commit's text alive: 1.7 MB down 6,000 commits, and enough surviving
+    // objects to double the young generation).
+    const check = new LoopCheck(this.hash);
     let fs: FS | null = this;
     while (fs) {
-      if (seen.has(fs.hash)) throw new CorruptObjectError(`commit ${fs.hash}: history loops`);
-      seen.add(fs.hash);
       yield fs;
       fs = await fs.parent();
+      if (fs && check.loops(fs.hash)) throw new CorruptObjectError(`commit ${fs.hash}: history loops`);
     }
   }
 
