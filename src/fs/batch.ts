@@ -2,7 +2,7 @@
 import { FileNotFoundError, ValueError } from "../errors.js";
 import { MODE } from "../objects/tree.js";
 import { WritableFile } from "./files.js";
-import { splitPath } from "./paths.js";
+import { splitPath, splitWritePath } from "./paths.js";
 import type { ObjectWriter } from "../objects/odb.js";
 import { StagedObjects } from "../objects/staging.js";
 import type { Repo } from "./repo.js";
@@ -100,7 +100,7 @@ export class Batch<Snapshot = unknown> {
     }
     return this.#enqueue(async () => {
       if (bytes instanceof Error) throw bytes;
-      const segments = splitPath(path);
+      const segments = splitWritePath(path);
       await stageWrite(this.objects, this.root, segments, bytes);
       this.#ops.push(`Write ${segments.join("/")}`);
     });
@@ -118,7 +118,7 @@ export class Batch<Snapshot = unknown> {
   /** A writable file whose `close()` stages a write into this batch. */
   async open(path: string, mode: "wb"): Promise<WritableFile<null>> {
     if (mode !== "wb") throw new ValueError(`unsupported open mode ${JSON.stringify(mode)} in a batch (use "wb")`);
-    splitPath(path);
+    splitWritePath(path);
     return new WritableFile(async (data) => {
       await this.write(path, data);
       return null;

@@ -8,7 +8,7 @@ import { HEADS } from "../refs/names.js";
 import type { PreparedRefs, RefEdit } from "../refs/store.js";
 import { ReadableFile, WritableFile } from "./files.js";
 import { LoopCheck } from "./loop-check.js";
-import { splitDirPath, splitPath } from "./paths.js";
+import { splitDirPath, splitPath, splitWritePath } from "./paths.js";
 import type { DumpItem, Repo } from "./repo.js";
 import { MutableTree } from "./tree-edit.js";
 import { StagedObjects } from "../objects/staging.js";
@@ -200,7 +200,7 @@ export class FS {
   async open(path: string, mode: "rb" | "wb"): Promise<ReadableFile | WritableFile<FS>> {
     if (mode === "rb") return new ReadableFile(await this.read(path));
     if (mode === "wb") {
-      splitPath(path);
+      splitWritePath(path);
       this.#writable("open for writing");
       return new WritableFile((data) => this.write(path, data));
     }
@@ -216,7 +216,7 @@ export class FS {
 
   /** Create or replace the file at `path`. */
   async write(path: string, data: Uint8Array | string, options?: CommitOptions): Promise<FS> {
-    const segments = splitPath(path);
+    const segments = splitWritePath(path);
     const bytes = toBytes(data);
     this.#writable("write");
     const root = new MutableTree(this.#repo, this.#commit.tree);

@@ -3,8 +3,8 @@ import { ValueError } from "../errors.js";
 
 /**
  * Split a path into segments. Leading and trailing `/` are stripped; an empty
- * result, an empty segment, `.`/`..`, a NUL byte, or a `.git` segment (any
- * letter case) raises `ValueError`.
+ * result, an empty segment, `.`/`..`, a NUL byte, or a segment that names
+ * `.git` (see {@link isDotGit}) raises `ValueError`.
  */
 export function splitPath(path: string): string[] {
   if (typeof path !== "string") throw new ValueError(`path must be a string, got ${typeof path}`);
@@ -16,9 +16,89 @@ export function splitPath(path: string): string[] {
   for (const s of segments) {
     if (s === "") throw new ValueError(`empty segment in path ${JSON.stringify(path)}`);
     if (s === "." || s === "..") throw new ValueError(`'${s}' segment in path ${JSON.stringify(path)}`);
-    if (s.length === 4 && s.toLowerCase() === ".git") throw new ValueError(`'${s}' is not allowed in a path: ${JSON.stringify(path)}`);
+    if (isDotGit(s)) throw new ValueError(`'${s}' is not allowed in a path: ${JSON.stringify(path)}`);
   }
   return segments;
+}
+
+/**
+ * {@link splitPath} for a path about to be written: also refuses to make a
+ * directory of a name where git's fsck accepts only a file (`.gitmodules`,
+ * `.gitattributes`, and the names that filesystems take for them).
+ */
+export function splitWritePath(path: string): string[] {
+  const segments = splitPath(path);
+  for (let i = 0; i < segments.length - 1; i++) {
+    const s = segments[i]!;
+    if (isDotName(s, "gitmodules", "gi7eba") || isDotName(s, "gitattributes", "gi7d29")) {
+      throw new ValueError(`'${s}' cannot be a directory (git allows only a file there): ${JSON.stringify(path)}`);
+    }
+  }
+  return segments;
+}
+
+/**
+ * Whether a name is `.git` to git's fsck (`hasDotgit`, an error with
+ * `--strict`): in any letter case, and as NTFS and HFS+ read names. NTFS
+ * drops trailing dots and spaces and what follows a `:` (`.git.`, `.git::$DATA`)
+ * and knows `.git` by its short name `git~1`; git also stops at a `\`. HFS+
+ * ignores some invisible code points (`.g\u200cit`).
+ */
+export function isDotGit(name: string): boolean {
+  const lower = name.slice(0, 5).toLowerCase();
+  const rest = lower.startsWith(".git") ? 4 : lower === "git~1" ? 5 : -1;
+  return (rest >= 0 && ntfsIgnoresFrom(name, rest, true)) || isHfsDotName(name, "git");
+}
+
+/**
+ * Whether `name` is `.<needle>` as NTFS or HFS+ read it (git's
+ * `is_ntfs_dot_generic` and `is_hfs_dot_generic`): `.gitmodules ` and
+ * `.gitmodules:x`, the short names `gitmod~1` to `gitmod~4`, the fallback short
+ * names `<shortPrefix>~<digits>` (`gi7eba~1`), or with ignored code points.
+ */
+function isDotName(name: string, needle: string, shortPrefix: string): boolean {
+  return isHfsDotName(name, needle) || isNtfsDotName(name, needle, shortPrefix);
+}
+
+function isNtfsDotName(name: string, needle: string, shortPrefix: string): boolean {
+  if (name[0] === "." && name.slice(1, 1 + needle.length).toLowerCase() === needle) return ntfsIgnoresFrom(name, 1 + needle.length, false);
+  if (name.slice(0, 6).toLowerCase() === needle.slice(0, 6) && name[6] === "~" && name[7]! >= "1" && name[7]! <= "4") return ntfsIgnoresFrom(name, 8, false);
+  // A short name NTFS makes up: up to six characters of `shortPrefix`, `~`, then digits (1-9 first), eight in all.
+  let i = 0;
+  let sawTilde = false;
+  for (; i < 8; i++) {
+    const c = name[i];
+    if (c === undefined) return false;
+    if (sawTilde) {
+      if (c < "0" || c > "9") return false;
+    } else if (c === "~") {
+      const d = name[++i];
+      if (d === undefined || d < "1" || d > "9") return false;
+      sawTilde = true;
+    } else if (i >= 6 || c.charCodeAt(0) > 0x7f || c.toLowerCase() !== shortPrefix[i]) {
+      return false;
+    }
+  }
+  return ntfsIgnoresFrom(name, i, false);
+}
+
+/** Whether NTFS ignores `name` from `from` on: only dots and spaces up to its end or a `:` (or, for git's `.git` check, a `\`). */
+function ntfsIgnoresFrom(name: string, from: number, backslashEnds: boolean): boolean {
+  for (let i = from; i < name.length; i++) {
+    const c = name[i];
+    if (c === ":" || (backslashEnds && c === "\\")) return true;
+    if (c !== "." && c !== " ") return false;
+  }
+  return true;
+}
+
+// Code points HFS+ leaves out of names when comparing them (git's `next_hfs_char`).
+const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+
+/** Whether `name` without the code points HFS+ ignores is `.<needle>` in any (ASCII) letter case. */
+function isHfsDotName(name: string, needle: string): boolean {
+  const folded = name.replace(HFS_IGNORED, "");
+  return folded.length === needle.length + 1 && folded[0] === "." && /^[\x21-\x7e]*$/.test(folded) && folded.slice(1).toLowerCase() === needle;
 }
 
 /** Like {@link splitPath}, but `undefined`, `""` and `"/"` mean the root (`[]`). */
