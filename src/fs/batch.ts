@@ -1,6 +1,6 @@
 /** `Batch`: changes staged by `FS.batch`, landing as one commit. */
 import { FileNotFoundError, ValueError } from "../errors.js";
-import { MODE } from "../objects/tree.js";
+import { MODE, entryKind } from "../objects/tree.js";
 import { WritableFile } from "./files.js";
 import { splitPath, splitWritePath } from "./paths.js";
 import type { ObjectWriter } from "../objects/odb.js";
@@ -20,7 +20,7 @@ export function toBytes(data: Uint8Array | string): Uint8Array {
 /** Store `data` as a blob at `segments` (an executable file stays executable). */
 export async function stageWrite(writer: ObjectWriter, root: MutableTree, segments: readonly string[], data: Uint8Array): Promise<void> {
   const existing = await root.lookup(segments);
-  const mode = typeof existing === "object" && existing.mode === MODE.executable ? MODE.executable : MODE.file;
+  const mode = typeof existing === "object" && entryKind(existing.mode) === "executable" ? MODE.executable : MODE.file;
   await root.set(segments, { mode, id: await writer.write("blob", data) });
 }
 

@@ -3,7 +3,7 @@ import { CorruptObjectError, FileNotFoundError, IsADirectoryError, NotADirectory
 import type { Commit } from "../objects/commit.js";
 import { isCached } from "../objects/object.js";
 import type { Soon } from "../objects/soon.js";
-import { MODE, entryKind, type TreeEntry, type TreeView } from "../objects/tree.js";
+import { entryKind, type TreeEntry, type TreeView } from "../objects/tree.js";
 import { HEADS } from "../refs/names.js";
 import type { PreparedRefs, RefEdit } from "../refs/store.js";
 import { ReadableFile, WritableFile } from "./files.js";
@@ -127,7 +127,7 @@ export class FS {
   #step(tree: TreeView, segments: readonly string[], i: number, path: string): TreeEntry {
     const entry = tree.find(segments[i]!);
     if (!entry) throw new FileNotFoundError(`no such file or directory: ${path}`);
-    if (i < segments.length - 1 && entry.mode !== MODE.tree) throw new NotADirectoryError(`not a directory: ${segments.slice(0, i + 1).join("/")} (in ${path})`);
+    if (i < segments.length - 1 && entryKind(entry.mode) !== "tree") throw new NotADirectoryError(`not a directory: ${segments.slice(0, i + 1).join("/")} (in ${path})`);
     return entry;
   }
 
@@ -136,7 +136,7 @@ export class FS {
     const found = this.#locate(segments, path ?? "");
     const loc = found instanceof Promise ? await found : found;
     if (loc.kind === "root") return this.#rootTree();
-    if (loc.entry.mode !== MODE.tree) throw new NotADirectoryError(`not a directory: ${path}`);
+    if (entryKind(loc.entry.mode) !== "tree") throw new NotADirectoryError(`not a directory: ${path}`);
     return this.#repo.getTree(loc.entry.id);
   }
 
@@ -145,8 +145,10 @@ export class FS {
     const segments = splitPath(path);
     const found = this.#locate(segments, path);
     const loc = found instanceof Promise ? await found : found;
-    if (loc.kind === "root" || loc.entry.mode === MODE.tree) throw new IsADirectoryError(`is a directory: ${path}`);
-    if (loc.entry.mode === MODE.gitlink) throw new IsADirectoryError(`is a submodule: ${path}`);
+    if (loc.kind === "root") throw new IsADirectoryError(`is a directory: ${path}`);
+    const kind = entryKind(loc.entry.mode);
+    if (kind === "tree") throw new IsADirectoryError(`is a directory: ${path}`);
+    if (kind === "gitlink") throw new IsADirectoryError(`is a submodule: ${path}`);
     const blob = this.#repo.odb.readSoon(loc.entry.id, "blob");
     const { data } = blob instanceof Promise ? await blob : blob;
     // A cache's bytes are copied: they must never be changed through what we hand out.
@@ -186,8 +188,8 @@ export class FS {
       const [dir, tree, depth] = stack.pop()!;
       if (depth > 10_000) throw new CorruptObjectError(`tree at ${dir}: nesting too deep (cycle?)`);
       const entries = tree.entries();
-      const dirs = entries.filter((e) => e.mode === MODE.tree);
-      yield [dir, dirs.map((e) => e.name), entries.filter((e) => e.mode !== MODE.tree).map((e) => e.name)];
+      const dirs = entries.filter((e) => entryKind(e.mode) === "tree");
+      yield [dir, dirs.map((e) => e.name), entries.filter((e) => entryKind(e.mode) !== "tree").map((e) => e.name)];
       // Kept: a walk is mostly followed by reads below it.
       const subtrees = await Promise.all(dirs.map((e) => this.#repo.getTree(e.id, true)));
       for (let i = dirs.length - 1; i >= 0; i--) stack.push([dir === "" ? dirs[i]!.name : `${dir}/${dirs[i]!.name}`, subtrees[i]!, depth + 1]);

@@ -10,7 +10,7 @@ import { DeltaIndex } from "../objects/delta.js";
 import type { ObjectType } from "../objects/object.js";
 import { PackWriter } from "../objects/pack-writer.js";
 import { decodeTag } from "../objects/tag.js";
-import { decodeTree, MODE } from "../objects/tree.js";
+import { decodeTree, entryKind } from "../objects/tree.js";
 import { decodeReflog } from "../refs/reflog.js";
 import type { Repo } from "./repo.js";
 
@@ -118,7 +118,7 @@ export async function gc(repo: Repo, options: GcOptions = {}): Promise<GcSummary
       const c = decodeCommit(obj.data, repo.platform.hash, id);
       queue.push([c.tree, ""], ...c.parents.map((p): [string, string] => [p, ""]));
     } else if (obj.type === "tree") {
-      for (const e of decodeTree(obj.data, repo.platform.hash, id)) if (e.mode !== MODE.gitlink) queue.push([e.id, e.name]);
+      for (const e of decodeTree(obj.data, repo.platform.hash, id)) if (entryKind(e.mode) !== "gitlink") queue.push([e.id, e.name]);
     } else if (obj.type === "tag") {
       queue.push([decodeTag(obj.data, repo.platform.hash, id).object, ""]);
     }

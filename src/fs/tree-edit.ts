@@ -2,7 +2,7 @@
  * Copy-on-write editing of a tree: only directories along changed paths are
  * loaded and rewritten; every untouched subtree keeps its id.
  */
-import { MODE, TreeView, type TreeEntry } from "../objects/tree.js";
+import { MODE, TreeView, canonicalMode, entryKind, type TreeEntry } from "../objects/tree.js";
 import type { ObjectWriter } from "../objects/odb.js";
 import type { Repo } from "./repo.js";
 
@@ -43,7 +43,7 @@ export class MutableTree {
     const child = await this.#child(name);
     if (child instanceof MutableTree) return child;
     let sub: MutableTree;
-    if (child && child.mode === MODE.tree) sub = new MutableTree(this.repo, child.id);
+    if (child && entryKind(child.mode) === "tree") sub = new MutableTree(this.repo, child.id);
     else if (create) {
       sub = new MutableTree(this.repo, null);
       sub.#changes = new Map();
@@ -63,7 +63,7 @@ export class MutableTree {
     const child = await node.#child(segments[segments.length - 1]!);
     if (!child) return undefined;
     if (child instanceof MutableTree) return (await child.#isEmpty()) ? undefined : "tree";
-    return child.mode === MODE.tree ? "tree" : child;
+    return entryKind(child.mode) === "tree" ? "tree" : child;
   }
 
   async #isEmpty(): Promise<boolean> {
@@ -114,8 +114,19 @@ export class MutableTree {
         edits.set(name, child);
       }
     }
+    const base = this.#base;
+    if (base?.oddModes) {
+      // Git writes the trees it makes with each mode spelled one way (`40000`,
+      // `100644`), whatever the tree it started from had (`040000`, `100664`:
+      // \`git fsck --strict\` flags both): so do we, for a tree we rewrite.
+      for (let i = 0; i < base.length; i++) {
+        const e = base.entry(i);
+        const mode = canonicalMode(e.mode);
+        if (mode !== e.mode && !edits.has(e.name)) edits.set(e.name, { mode, name: e.name, id: e.id });
+      }
+    }
     // The base's bytes with the edits spliced in: nothing else is decoded or sorted again.
-    const tree = (this.#base ?? TreeView.empty(this.repo.platform.hash)).with(edits);
+    const tree = (base ?? TreeView.empty(this.repo.platform.hash)).with(edits);
     return tree.length === 0 ? null : this.repo.writeTreeView(tree, writer);
   }
 

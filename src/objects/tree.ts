@@ -18,9 +18,22 @@ export interface TreeEntry {
 
 export type EntryKind = "file" | "executable" | "symlink" | "tree" | "gitlink";
 
-/** What a mode means, by git's reading rules (any regular mode with owner-exec is executable). */
+// The kinds of the modes git writes, by spelling: most entries, without parsing.
+const KIND_OF_MODE = new Map<string, EntryKind>(Object.entries(MODE).map(([kind, mode]) => [mode, kind as EntryKind]));
+
+/**
+ * What a mode means, by git's reading rules: any regular mode with owner-exec
+ * is executable, and zero-padded or old modes (`040000`, `100664`) mean what
+ * their value does.
+ */
 export function entryKind(mode: string): EntryKind | undefined {
-  return kindOf(parseInt(mode, 8));
+  return KIND_OF_MODE.get(mode) ?? kindOf(parseInt(mode, 8));
+}
+
+/** The mode as git writes it for its kind (`040000` -> `40000`, `100664` -> `100644`). */
+export function canonicalMode(mode: string): string {
+  const kind = entryKind(mode);
+  return kind ? MODE[kind] : mode;
 }
 
 const SP = 0x20;
@@ -108,6 +121,8 @@ export class TreeView {
     // directory). Entries lie end to end, so each starts where the last ended.
     private readonly bounds: Int32Array,
     private readonly h: number,
+    /** Whether some entry's mode is spelled other than git writes it (see {@link canonicalMode}); may be set when none is left. */
+    readonly oddModes = false,
   ) {}
 
   /** Parse and check a tree payload; `where` names the object for errors. */
@@ -120,6 +135,7 @@ export class TreeView {
     let prevName = 0;
     let prevNul = -1;
     let prevTree = false;
+    let oddModes = false;
     let p = 0;
     // One pass over the bytes, each looked at once or twice: every tree read
     // is checked, and a walk through history reads thousands of them.
@@ -141,6 +157,8 @@ export class TreeView {
         throw new CorruptObjectError(`tree ${where}: forbidden entry name ${JSON.stringify(decodeText(data.subarray(name, nul)))}`);
       }
       const kind = kindOf(mode);
+      // Spelled as git writes it: 40000, or six digits of one of the other four.
+      if (mode === 0o40000 ? i - p !== 5 : i - p !== 6 || (mode !== 0o100644 && mode !== 0o100755 && mode !== 0o120000 && mode !== 0o160000)) oddModes = true;
       if (!kind) throw new CorruptObjectError(`tree ${where}: bad mode ${decodeText(data.subarray(p, i))} for ${JSON.stringify(decodeText(data.subarray(name, nul)))}`);
       const isTree = kind === "tree";
       if (prevNul >= 0 && compareRanges(data, prevName, prevNul, prevTree, data, name, nul, isTree) >= 0) {
@@ -162,7 +180,7 @@ export class TreeView {
       count++;
       p = nul + 1 + h;
     }
-    return new TreeView(data, bounds.slice(0, 2 * count), h);
+    return new TreeView(data, bounds.slice(0, 2 * count), h, oddModes);
   }
 
   /** Number of entries. */
@@ -281,7 +299,7 @@ export class TreeView {
       i = r;
     }
     for (; j < added.length; j++) put(added[j]!);
-    return new TreeView(out, bounds, this.h);
+    return new TreeView(out, bounds, this.h, this.oddModes);
   }
 
   /** Whether the new entry `a` goes before entry `i` in git's order. */
@@ -414,7 +432,7 @@ interface EncodedEntry {
 
 // Reused from the tree it was read from when unchanged, else encoded once.
 function encodeEntry(e: TreeEntry): EncodedEntry {
-  const tree = e.mode === MODE.tree;
+  const tree = entryKind(e.mode) === "tree";
   if (e instanceof DecodedEntry) return e.encode(tree);
   const head = encodeText(`${e.mode} ${e.name}\0`);
   const id = fromHex(e.id);

@@ -9,7 +9,7 @@ import { MemoryStorage } from "../../src/storage/memory.js";
 import { NodeStorage } from "../../src/storage/node.js";
 import type { Storage } from "../../src/storage/storage.js";
 import { GitStore } from "../../src/node.js";
-import { cleanupTemp, git, tempDir } from "../helpers/git.js";
+import { cleanupTemp, fsck, git, gitBytes, gitInit, tempDir } from "../helpers/git.js";
 import { allObjects, deltaCount, explode, makeGitRepo, repack } from "../helpers/make-repo.js";
 
 afterAll(cleanupTemp);
@@ -100,5 +100,44 @@ describe.each(Object.keys(variants) as (keyof typeof variants)[])("reading a %s 
 
   it("reads every object from MemoryStorage", async () => {
     expect(await readAll(await toMemory(dir), portablePlatform, expected)).toBe(expected.size);
+  });
+});
+
+describe("a tree with the modes old git versions wrote", () => {
+  // `040000` (zero-padded: git's fsck says zeroPaddedFilemode) and `100664` /
+  // `100775` (group-writable, from git before 2005: badFilemode). git reads them
+  // as a directory, a file and an executable, and writes new trees without them.
+  it("reads as git reads it, and a write below it keeps every entry and spells modes as git does", async () => {
+    const path = gitInit(join(tempDir(), "legacy.git"));
+    const blob = (text: string): Buffer => Buffer.from(git(path, ["hash-object", "-w", "--stdin"], text).trim(), "hex");
+    const literally = (bytes: Buffer): string => git(path, ["hash-object", "-t", "tree", "-w", "--literally", "--stdin"], bytes).trim();
+    const inner = literally(Buffer.concat([Buffer.from("100664 f\0"), blob("plain\n"), Buffer.from("100775 x\0"), blob("exec\n")]));
+    const root = literally(Buffer.concat([Buffer.from("040000 d\0"), Buffer.from(inner, "hex")]));
+    git(path, ["update-ref", "refs/heads/main", git(path, ["commit-tree", root, "-m", "old"]).trim()]);
+    expect(git(path, ["ls-tree", "-r", "main"])).toMatch(/100644 blob \w+\td\/f\n100755 blob \w+\td\/x/);
+
+    const repo = await GitStore.open(path);
+    let fs = await repo.branches.get("main");
+    expect(await fs.ls()).toEqual(["d"]);
+    expect(await fs.ls("d")).toEqual(["f", "x"]);
+    expect(await fs.readText("d/f")).toBe("plain\n");
+    await expect(fs.read("d")).rejects.toThrow(/is a directory/);
+    const walked = [];
+    for await (const step of fs.walk()) walked.push(step);
+    expect(walked).toEqual([["", ["d"], []], ["d", [], ["f", "x"]]]);
+
+    fs = await fs.write("d/g", "new\n");
+    fs = await fs.write("d/x", "exec 2\n");
+    expect(await fs.ls("d")).toEqual(["f", "g", "x"]);
+    expect(git(path, ["ls-tree", "-r", "main"])).toMatch(/100644 blob \w+\td\/f\n100644 blob \w+\td\/g\n100755 blob \w+\td\/x/);
+    // The trees written now hold only the modes git writes: fsck of them alone is clean.
+    expect(git(path, ["cat-file", "tree", "main^{tree}"]).startsWith("40000 d\0")).toBe(true);
+    expect(git(path, ["cat-file", "tree", "main:d"]).split("\0")[0]).toBe("100644 f");
+    const tip = gitInit(join(tempDir(), "tip.git"));
+    for (const id of [git(path, ["rev-parse", "main^{tree}"]), git(path, ["rev-parse", "main:d"])].map((s) => s.trim())) {
+      git(tip, ["hash-object", "-t", "tree", "-w", "--stdin"], gitBytes(path, ["cat-file", "tree", id]));
+    }
+    expect(fsck(tip).filter((l) => !/missing blob/.test(l))).toEqual([]);
+    await repo.close();
   });
 });
