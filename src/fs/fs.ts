@@ -1,6 +1,6 @@
 /** `FS`: an immutable snapshot of one commit. */
 import { CorruptObjectError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError, RefConflictError, StaleSnapshotError, ValueError } from "../errors.js";
-import type { Commit } from "../objects/commit.js";
+import { messageText, type Commit } from "../objects/commit.js";
 import { isCached } from "../objects/object.js";
 import type { Soon } from "../objects/soon.js";
 import { entryKind, type TreeEntry, type TreeView } from "../objects/tree.js";
@@ -57,7 +57,7 @@ export class FS {
 
   /** The commit message, trailing newlines stripped. */
   get message(): string {
-    return (this.#commit.message ?? "").replace(/\n+$/, "");
+    return messageText(this.#commit).replace(/\n+$/, "");
   }
 
   /** The root tree id. */

@@ -2,7 +2,7 @@
 import { CorruptObjectError } from "../errors.js";
 import { isId, type HashAlgorithm } from "./hash.js";
 import { decodeHeaders, encodeHeaders, type Header } from "./headers.js";
-import { decodeText } from "./text.js";
+import { decodeText, encodeText } from "./text.js";
 
 export interface Commit {
   readonly tree: string;
@@ -65,4 +65,23 @@ export function decodeCommit(data: Uint8Array, algo: HashAlgorithm, where: strin
 export function encodeCommit(c: Commit): Uint8Array {
   const headers: Header[] = [["tree", c.tree], ...c.parents.map((p): Header => ["parent", p]), ["author", c.author], ["committer", c.committer], ...c.extraHeaders];
   return encodeHeaders({ headers, message: c.message });
+}
+
+/**
+ * The message as text to show: a commit whose `encoding` header names another
+ * encoding than UTF-8 (git's `i18n.commitEncoding`) is decoded with it, as
+ * `git log` re-encodes it, where the runtime's `TextDecoder` knows it; else
+ * the message as stored.
+ */
+export function messageText(c: Commit): string {
+  const message = c.message ?? "";
+  const encoding = c.extraHeaders.find(([k]) => k === "encoding")?.[1].trim();
+  if (!encoding || /^utf-?8$/i.test(encoding)) return message;
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(encoding);
+  } catch {
+    return message;
+  }
+  return decoder.decode(encodeText(message));
 }

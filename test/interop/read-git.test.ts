@@ -141,3 +141,23 @@ describe("a tree with the modes old git versions wrote", () => {
     await repo.close();
   });
 });
+
+describe("a commit message in another encoding (git's i18n.commitEncoding)", () => {
+  it("is decoded by the commit's encoding header, as git log shows it; an encoding the runtime does not know leaves it as stored", async () => {
+    const path = gitInit(join(tempDir(), "enc.git"));
+    const tree = git(path, ["mktree"], "").trim();
+    const commit = (encoding: string, message: Buffer, parent?: string): string => {
+      const head = `tree ${tree}\n${parent ? `parent ${parent}\n` : ""}author A <a@b> 1700000000 +0000\ncommitter A <a@b> 1700000000 +0000\nencoding ${encoding}\n\n`;
+      return git(path, ["hash-object", "-t", "commit", "-w", "--stdin"], Buffer.concat([Buffer.from(head), message])).trim();
+    };
+    const unknown = commit("x-no-such-encoding", Buffer.from("plain\n"));
+    const latin1 = commit("ISO-8859-1", Buffer.from("caf\xe9 cr\xe8me\n", "latin1"), unknown);
+    git(path, ["update-ref", "refs/heads/main", latin1]);
+    expect(git(path, ["log", "-1", "--format=%s", "main"]).trim()).toBe("café crème");
+    const repo = await GitStore.open(path);
+    const fs = await repo.branches.get("main");
+    expect(fs.message).toBe("café crème");
+    expect((await fs.parent())!.message).toBe("plain");
+    await repo.close();
+  });
+});
