@@ -118,7 +118,7 @@ export class MutableTree {
     if (base?.oddModes) {
       // Git writes the trees it makes with each mode spelled one way (`40000`,
       // `100644`), whatever the tree it started from had (`040000`, `100664`:
-      // \`git fsck --strict\` flags both): so do we, for a tree we rewrite.
+      // `git fsck --strict` flags both): so do we, for a tree we rewrite.
       for (let i = 0; i < base.length; i++) {
         const e = base.entry(i);
         const mode = canonicalMode(e.mode);
