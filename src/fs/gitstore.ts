@@ -74,7 +74,8 @@ export class GitStore implements AsyncDisposable {
   }
 
   /** @internal */
-  protected static async _open(location: string | Storage, options: OpenOptions, runtime: Runtime): Promise<GitStore> {
+  protected static async _open(location: string | Storage, given: OpenOptions | null | undefined, runtime: Runtime): Promise<GitStore> {
+    const options: OpenOptions = given ?? {};
     const author = options.author ?? "gitstore";
     const email = options.email ?? "gitstore@localhost";
     checkIdentity(author, email);
@@ -84,6 +85,7 @@ export class GitStore implements AsyncDisposable {
     if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) throw new ValueError(`cacheBytes must be a whole number of bytes, 0 or more, got ${String(cacheBytes)}`);
     const create = options.create ?? false;
     if (typeof create === "string") checkNewBranchName(create);
+    else if (typeof create !== "boolean") throw new ValueError(`create must be true, false or a branch name, got ${String(create)}`);
     let storage: Storage;
     if (typeof location === "string") {
       if (!runtime.storageFor) throw new ValueError("a directory path needs the Node, Deno or Bun build of gitstore; pass a Storage (e.g. MemoryStorage) here");

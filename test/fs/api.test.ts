@@ -96,6 +96,13 @@ describe.each(backends)("GitStore on %s", (_, location) => {
       }
     });
 
+    it("create of another type is ValueError; null options mean the defaults", async () => {
+      for (const bad of [5, {}, ""]) {
+        await rejects(GitStore.open(location(), { create: bad as unknown as string }), ValueError, "EINVAL");
+      }
+      await rejects(GitStore.open(location(), null as unknown as undefined), FileNotFoundError, "ENOENT");
+    });
+
     it("cacheBytes: a whole number of bytes; 0 keeps nothing and reads the same", async () => {
       for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, "1" as unknown as number]) {
         await rejects(GitStore.open(location(), { create: "main", cacheBytes: bad }), ValueError, "EINVAL");
