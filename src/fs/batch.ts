@@ -1,21 +1,12 @@
 /** `Batch`: changes staged by `FS.batch`, landing as one commit. */
 import { FileNotFoundError, ValueError } from "../errors.js";
 import { MODE, entryKind } from "../objects/tree.js";
-import { WritableFile } from "./files.js";
+import { ownBytes, WritableFile } from "./files.js";
 import { splitPath, splitWritePath } from "./paths.js";
 import type { ObjectWriter } from "../objects/odb.js";
 import { StagedObjects } from "../objects/staging.js";
 import type { Repo } from "./repo.js";
 import type { MutableTree } from "./tree-edit.js";
-
-const encoder = new TextEncoder();
-
-/** Bytes of `data` (a string is stored as UTF-8). */
-export function toBytes(data: Uint8Array | string): Uint8Array {
-  if (typeof data === "string") return encoder.encode(data);
-  if (data instanceof Uint8Array) return data;
-  throw new TypeError("data must be a Uint8Array or a string");
-}
 
 /** Store `data` as a blob at `segments` (an executable file stays executable). */
 export async function stageWrite(writer: ObjectWriter, root: MutableTree, segments: readonly string[], data: Uint8Array): Promise<void> {
@@ -94,7 +85,7 @@ export class Batch<Snapshot = unknown> {
     // Copied now: the caller may reuse its buffer before the staged write runs.
     let bytes: Uint8Array | Error;
     try {
-      bytes = typeof data === "string" ? toBytes(data) : toBytes(data).slice();
+      bytes = ownBytes(data);
     } catch (e) {
       bytes = e as Error;
     }

@@ -47,6 +47,20 @@ export class ReadableFile {
   }
 }
 
+const encoder = new TextEncoder();
+
+/** Bytes of `data` (a string is stored as UTF-8). */
+export function toBytes(data: Uint8Array | string): Uint8Array {
+  if (typeof data === "string") return encoder.encode(data);
+  if (data instanceof Uint8Array) return data;
+  throw new TypeError("data must be a Uint8Array or a string");
+}
+
+/** {@link toBytes}, copied when the caller could still change them. */
+export function ownBytes(data: Uint8Array | string): Uint8Array {
+  return typeof data === "string" ? toBytes(data) : toBytes(data).slice();
+}
+
 /**
  * A file opened with `"wb"`: writes are buffered and land on `close()`, as one
  * commit (or, inside a batch, as one staged write).
@@ -65,7 +79,7 @@ export class WritableFile<Result> {
    */
   write(data: Uint8Array | string): number {
     if (this.#closed) throw new ValueError("I/O operation on closed file");
-    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data.slice();
+    const bytes = ownBytes(data);
     this.#chunks.push(bytes);
     return bytes.length;
   }

@@ -6,13 +6,13 @@ import type { Soon } from "../objects/soon.js";
 import { entryKind, type TreeEntry, type TreeView } from "../objects/tree.js";
 import { HEADS } from "../refs/names.js";
 import type { PreparedRefs, RefEdit } from "../refs/store.js";
-import { ReadableFile, WritableFile } from "./files.js";
+import { ReadableFile, toBytes, WritableFile } from "./files.js";
 import { LoopCheck } from "./loop-check.js";
 import { splitDirPath, splitPath, splitWritePath } from "./paths.js";
 import type { DumpItem, Repo } from "./repo.js";
 import { MutableTree } from "./tree-edit.js";
 import { StagedObjects } from "../objects/staging.js";
-import { Batch, stageRemove, stageWrite, toBytes } from "./batch.js";
+import { Batch, stageRemove, stageWrite } from "./batch.js";
 
 /** Options of the writing methods. */
 export interface CommitOptions {
@@ -241,6 +241,7 @@ export class FS {
    * If `fn` fails nothing is committed; an empty batch commits nothing and resolves to this snapshot.
    */
   async batch(fn: (b: Batch<FS>) => unknown, options?: CommitOptions): Promise<FS> {
+    if (typeof fn !== "function") throw new TypeError("batch takes a function: fs.batch(async (b) => { ... })");
     this.#writable("batch");
     const b = new Batch<FS>(this.#repo, new MutableTree(this.#repo, this.#commit.tree));
     let ops: string[];

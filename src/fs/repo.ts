@@ -135,6 +135,7 @@ export class Repo {
 
   /** Store a commit of `tree` on `parents`; resolves to its id. */
   async writeCommit(tree: string, parents: readonly string[], message: string, writer: ObjectWriter = this.odb): Promise<string> {
+    if (typeof message !== "string") throw new TypeError(`a commit message must be a string, got ${typeof message}`);
     if (message.includes("\0")) throw new ValueError("commit message contains NUL");
     const ident = this.identity();
     const commit: Commit = { tree, parents, author: ident, committer: ident, extraHeaders: [], message: message.endsWith("\n") ? message : message + "\n" };

@@ -289,6 +289,19 @@ describe.each(backends)("GitStore on %s", (_, location) => {
       expect((await next.parent())!.hash).toBe(fs.hash);
     });
 
+    it("data, messages and batch callbacks of the wrong type are TypeError, nothing committed", async () => {
+      const repo = await GitStore.open(location(), { create: "main" });
+      const fs = await repo.branches.get("main");
+      await expect(fs.write("a", 5 as unknown as string)).rejects.toBeInstanceOf(TypeError);
+      await expect(fs.write("a", "x", { message: 5 as unknown as string })).rejects.toBeInstanceOf(TypeError);
+      await expect(fs.batch(5 as unknown as () => void)).rejects.toBeInstanceOf(TypeError);
+      await expect(fs.batch((b) => b.write("a", new ArrayBuffer(1) as unknown as Uint8Array))).rejects.toBeInstanceOf(TypeError);
+      const w = await fs.open("a", "wb");
+      expect(() => w.write(5 as unknown as string)).toThrow(TypeError);
+      expect((await repo.branches.get("main")).hash).toBe(fs.hash);
+      await repo.close();
+    });
+
     it("a commit message with NUL is ValueError", async () => {
       const { fs } = await fresh();
       await rejects(fs.write("a", "b", { message: "bad\0" }), ValueError);
