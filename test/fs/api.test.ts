@@ -453,6 +453,11 @@ describe.each(backends)("GitStore on %s", (_, location) => {
       expect((await repo.snapshot(f1.hash.slice(0, 7))).hash).toBe(f1.hash);
       await rejects(repo.snapshot("nothing"), KeyError);
       await rejects(repo.snapshot("0000000"), KeyError);
+      // A branch before a tag of the same name, both before the commit id a name spells.
+      await repo.tags.set("main", fs);
+      expect((await repo.snapshot("main")).hash).toBe(f1.hash);
+      await repo.branches.set(f1.hash.slice(0, 6), fs);
+      expect((await repo.snapshot(f1.hash.slice(0, 6))).hash).toBe(fs.hash);
     });
 
     it("snapshot HEAD as git reads it: its branch, a detached commit, or KeyError when unborn", async () => {
