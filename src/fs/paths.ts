@@ -45,6 +45,7 @@ export function splitWritePath(path: string): string[] {
  * ignores some invisible code points (`.g\u200cit`).
  */
 export function isDotGit(name: string): boolean {
+  if (!mayBeDotName(name)) return false;
   const lower = name.slice(0, 5).toLowerCase();
   const rest = lower.startsWith(".git") ? 4 : lower === "git~1" ? 5 : -1;
   return (rest >= 0 && ntfsIgnoresFrom(name, rest, true)) || isHfsDotName(name, "git");
@@ -57,7 +58,13 @@ export function isDotGit(name: string): boolean {
  * names `<shortPrefix>~<digits>` (`gi7eba~1`), or with ignored code points.
  */
 function isDotName(name: string, needle: string, shortPrefix: string): boolean {
-  return isHfsDotName(name, needle) || isNtfsDotName(name, needle, shortPrefix);
+  return mayBeDotName(name) && (isHfsDotName(name, needle) || isNtfsDotName(name, needle, shortPrefix));
+}
+
+/** Whether `name` starts as every name above does (`.`, `g`, or a code point HFS+ ignores): most names are ruled out at once. */
+function mayBeDotName(name: string): boolean {
+  const c = name.charCodeAt(0);
+  return c === 0x2e || (c | 0x20) === 0x67 || c >= 0x200c;
 }
 
 function isNtfsDotName(name: string, needle: string, shortPrefix: string): boolean {
