@@ -301,10 +301,14 @@ export class FS {
 
   // ---- history ---------------------------------------------------------
 
-  /** The first parent (same branch), or `null` for a root commit. */
+  /** The first parent (same branch), or `null` for a root commit (or where a shallow clone's history ends). */
   async parent(): Promise<FS | null> {
     const p = this.#commit.parents[0];
-    return p === undefined ? null : FS.at(this.#repo, p, this.branch);
+    if (p === undefined) return null;
+    // A shallow clone's history ends where git cut it, as `git log`'s does.
+    const shallow = this.#repo.shallowCommits();
+    if ((shallow instanceof Promise ? await shallow : shallow).has(this.hash)) return null;
+    return FS.at(this.#repo, p, this.branch);
   }
 
   /** This snapshot, then its first-parent ancestors down to the root. */

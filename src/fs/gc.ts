@@ -106,6 +106,8 @@ export async function gc(repo: Repo, options: GcOptions = {}): Promise<GcSummary
       for (const id of [e.oldId, e.newId]) if (id !== zero && (await odb.has(id))) roots.add(id);
     }
   }
+  // A shallow clone's cut commits keep no parents: git has none of them.
+  const shallow = await repo.shallowCommits();
   const found = new Map<string, Candidate>();
   const queue: [string, string][] = [...roots].map((id) => [id, ""]);
   while (queue.length > 0) {
@@ -116,7 +118,7 @@ export async function gc(repo: Repo, options: GcOptions = {}): Promise<GcSummary
     if (found.size % 1000 === 0) progress({ phase: "counting", done: found.size, total: 0 });
     if (obj.type === "commit") {
       const c = decodeCommit(obj.data, repo.platform.hash, id);
-      queue.push([c.tree, ""], ...c.parents.map((p): [string, string] => [p, ""]));
+      queue.push([c.tree, ""], ...(shallow.has(id) ? [] : c.parents.map((p): [string, string] => [p, ""])));
     } else if (obj.type === "tree") {
       for (const e of decodeTree(obj.data, repo.platform.hash, id)) if (entryKind(e.mode) !== "gitlink") queue.push([e.id, e.name]);
     } else if (obj.type === "tag") {

@@ -10,6 +10,7 @@ import { ObjectDatabase, type ObjectWriter } from "../objects/odb.js";
 import type { Platform } from "../objects/platform.js";
 import type { Soon } from "../objects/soon.js";
 import { decodeTag } from "../objects/tag.js";
+import { isId } from "../objects/hash.js";
 import { TreeView } from "../objects/tree.js";
 import { RefStore } from "../refs/store.js";
 import type { Storage } from "../storage/storage.js";
@@ -178,12 +179,36 @@ export class Repo {
     }
   }
 
+  // The commits git cut history at in a shallow clone (its `shallow` file), once read.
+  #shallow: ReadonlySet<string> | undefined;
+
+  /**
+   * The commits of a shallow clone whose parents git does not have (the
+   * repository's `shallow` file; empty for a complete repository): git's
+   * history ends at them, as if they had no parents. Read once per handle.
+   */
+  shallowCommits(): Soon<ReadonlySet<string>> {
+    return this.#shallow ?? this.#readShallow();
+  }
+
+  async #readShallow(): Promise<ReadonlySet<string>> {
+    const bytes = await this.storage.read("shallow");
+    const ids = new Set<string>();
+    for (const line of new TextDecoder().decode(bytes ?? new Uint8Array(0)).split("\n")) {
+      if (line === "") continue;
+      if (!isId(line, this.platform.hash)) throw new CorruptObjectError(`shallow: not an object id: ${JSON.stringify(line.slice(0, 80))}`);
+      ids.add(line);
+    }
+    return (this.#shallow = ids);
+  }
+
   /** Drop the caches (decoded trees and commits, and the object database's). */
   close(): void {
     this.closed = true;
     this.#trees.clear();
     this.#treeUse.clear();
     this.#commits.clear();
+    this.#shallow = undefined;
     this.odb.close();
   }
 

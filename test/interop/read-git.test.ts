@@ -1,4 +1,5 @@
 /** Objects git writes (loose, gc'd, deeply deltified) read back byte for byte. */
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +10,7 @@ import { MemoryStorage } from "../../src/storage/memory.js";
 import { NodeStorage } from "../../src/storage/node.js";
 import type { Storage } from "../../src/storage/storage.js";
 import { GitStore } from "../../src/node.js";
-import { cleanupTemp, fsck, git, gitBytes, gitInit, tempDir } from "../helpers/git.js";
+import { cleanupTemp, fsck, git, GIT_ENV, gitBytes, gitInit, tempDir } from "../helpers/git.js";
 import { allObjects, deltaCount, explode, makeGitRepo, repack } from "../helpers/make-repo.js";
 
 afterAll(cleanupTemp);
@@ -158,6 +159,31 @@ describe("a commit message in another encoding (git's i18n.commitEncoding)", () 
     const fs = await repo.branches.get("main");
     expect(fs.message).toBe("café crème");
     expect((await fs.parent())!.message).toBe("plain");
+    await repo.close();
+  });
+});
+
+describe("a shallow clone (git clone --depth)", () => {
+  it("ends its history where git cut it, as git log does; gc keeps it whole and fsck-clean", async () => {
+    const source = gitInit(join(tempDir(), "source.git"));
+    let parent: string | undefined;
+    const tree = git(source, ["mktree"], "").trim();
+    for (let i = 1; i <= 5; i++) parent = git(source, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-m", `c${i}`]).trim();
+    git(source, ["update-ref", "refs/heads/main", parent!]);
+    const path = join(tempDir(), "shallow.git");
+    execFileSync("git", ["clone", "-q", "--bare", "--depth", "2", `file://${source}`, path], { env: GIT_ENV });
+    expect(git(path, ["log", "--format=%s", "main"]).trim().split("\n")).toEqual(["c5", "c4"]);
+
+    const repo = await GitStore.open(path);
+    let fs = await repo.branches.get("main");
+    fs = await fs.write("a.txt", "after the clone\n");
+    const messages = [];
+    for await (const snap of fs.log()) messages.push(snap.message);
+    expect(messages).toEqual(["Write a.txt", "c5", "c4"]);
+    expect(await (await (await fs.parent())!.parent())!.parent()).toBeNull();
+    await repo.gc();
+    expect(fsck(path)).toEqual([]);
+    expect(git(path, ["log", "--format=%s", "main"]).trim().split("\n")).toEqual(["Write a.txt", "c5", "c4"]);
     await repo.close();
   });
 });
