@@ -1,6 +1,6 @@
 /** Objects git writes (loose, gc'd, deeply deltified) read back byte for byte. */
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ObjectDatabase } from "../../src/objects/odb.js";
@@ -9,7 +9,7 @@ import { nodePlatform } from "../../src/node/platform.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { NodeStorage } from "../../src/storage/node.js";
 import type { Storage } from "../../src/storage/storage.js";
-import { GitStore } from "../../src/node.js";
+import { CorruptObjectError, GitStore } from "../../src/node.js";
 import { cleanupTemp, fsck, git, GIT_ENV, gitBytes, gitInit, tempDir } from "../helpers/git.js";
 import { allObjects, deltaCount, explode, makeGitRepo, repack } from "../helpers/make-repo.js";
 
@@ -185,5 +185,12 @@ describe("a shallow clone (git clone --depth)", () => {
     expect(fsck(path)).toEqual([]);
     expect(git(path, ["log", "--format=%s", "main"]).trim().split("\n")).toEqual(["Write a.txt", "c5", "c4"]);
     await repo.close();
+
+    // A damaged shallow file is corrupt data, named as such.
+    writeFileSync(join(path, "shallow"), "not an id\n");
+    const again = await GitStore.open(path);
+    await expect((await again.branches.get("main")).parent()).rejects.toThrow(CorruptObjectError);
+    await expect((await again.branches.get("main")).parent()).rejects.toThrow(/shallow/);
+    await again.close();
   });
 });
