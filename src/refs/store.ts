@@ -8,7 +8,7 @@ import { isId, zeroId, type HashAlgorithm } from "../objects/hash.js";
 import type { Storage } from "../storage/storage.js";
 import { dirname } from "../storage/storage.js";
 import { Lock } from "./lock.js";
-import { checkRefName } from "./names.js";
+import { checkRefName, refNameProblem } from "./names.js";
 import { compareRefNames, decodePackedRefsFile, encodePackedRefs, type PackedRef } from "./packed-refs.js";
 import { decodeReflog, encodeReflogEntry, type ReflogEntry } from "./reflog.js";
 
@@ -129,15 +129,19 @@ export class RefStore {
     return v?.kind === "symbolic" ? v.target : undefined;
   }
 
-  /** Refs under `prefix` (e.g. `refs/heads/`), loose and packed merged, symbolic ones resolved, sorted. */
+  /**
+   * Refs under `prefix` (e.g. `refs/heads/`), loose and packed merged, symbolic
+   * ones resolved, sorted. A file whose name `git check-ref-format` rejects (a
+   * lock, `.DS_Store`, `a..b`) is no ref: git ignores it too.
+   */
   async list(prefix: string): Promise<{ name: string; id: string }[]> {
     const found = new Map<string, string>();
-    for (const r of await this.readPacked()) if (r.name.startsWith(prefix)) found.set(r.name, r.id);
+    for (const r of await this.readPacked()) if (r.name.startsWith(prefix) && refNameProblem(r.name) === undefined) found.set(r.name, r.id);
     const walk = async (dir: string): Promise<void> => {
       for (const e of (await this.storage.list(dir)) ?? []) {
         const path = `${dir}/${e.name}`;
         if (e.isDirectory) await walk(path);
-        else if (!e.name.endsWith(".lock") && path.startsWith(prefix)) {
+        else if (path.startsWith(prefix) && refNameProblem(path) === undefined) {
           const v = await this.#readLoose(path);
           if (!v) continue;
           const id = v.kind === "id" ? v.id : await this.resolve(path);

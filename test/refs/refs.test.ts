@@ -103,6 +103,24 @@ describe("refs against git", () => {
     expect((await refs.list("refs/tags/")).map((r) => r.name)).toEqual(["refs/tags/v1"]);
   });
 
+  it("files under refs/ whose names are no ref names are ignored, as git ignores them", async () => {
+    const { dir, refs, commits } = await fixture();
+    git(dir, ["update-ref", "refs/heads/main", commits[0]!]);
+    // What a desktop, an interrupted writer or a careless hand leaves there.
+    writeFileSync(join(dir, "refs/heads/.DS_Store"), "\0\0\0\1Bud1");
+    writeFileSync(join(dir, "refs/heads/main.lock"), `${commits[1]}\n`);
+    writeFileSync(join(dir, "refs/heads/bad..name"), `${commits[1]}\n`);
+    writeFileSync(join(dir, "refs/tags/v1 copy"), `${commits[1]}\n`);
+    expect(git(dir, ["for-each-ref", "--format=%(refname)"]).trim().split("\n")).toEqual(["refs/heads/main"]);
+    expect(await refs.list("refs/heads/")).toEqual([{ name: "refs/heads/main", id: commits[0] }]);
+    expect(await refs.list("refs/tags/")).toEqual([]);
+    const repo = await GitStore.open(dir);
+    expect(await repo.branches.keys()).toEqual(["main"]);
+    expect(await repo.branches.size()).toBe(1);
+    expect(await repo.tags.keys()).toEqual([]);
+    await repo.close();
+  });
+
   it("deleting a packed ref rewrites packed-refs and keeps every other line", async () => {
     const { dir, refs, commits } = await fixture();
     git(dir, ["update-ref", "refs/heads/a", commits[0]!]);
