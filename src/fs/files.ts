@@ -13,10 +13,11 @@ export class ReadableFile {
     if (this.#closed) throw new ValueError("I/O operation on closed file");
   }
 
-  /** Up to `size` bytes from the position (all remaining bytes by default). */
-  async read(size?: number): Promise<Uint8Array> {
+  /** Up to `size` bytes from the position (all remaining bytes by default, or when `size` is negative or `null`). */
+  async read(size?: number | null): Promise<Uint8Array> {
     this.#check();
-    const end = size === undefined || size < 0 ? this.data.length : Math.min(this.data.length, this.#pos + size);
+    if (size !== undefined && size !== null) checkWhole("read size", size);
+    const end = size === undefined || size === null || size < 0 ? this.data.length : Math.min(this.data.length, this.#pos + size);
     const out = this.data.slice(Math.min(this.#pos, end), end);
     this.#pos = Math.max(this.#pos, end);
     return out;
@@ -27,8 +28,9 @@ export class ReadableFile {
     this.#check();
     const base = whence === 0 ? 0 : whence === 1 ? this.#pos : whence === 2 ? this.data.length : NaN;
     if (Number.isNaN(base)) throw new ValueError(`invalid whence ${String(whence)}`);
+    checkWhole("seek offset", offset);
     const pos = base + offset;
-    if (!Number.isInteger(pos) || pos < 0) throw new ValueError(`negative or invalid seek position ${pos}`);
+    if (pos < 0) throw new ValueError(`negative seek position ${pos}`);
     this.#pos = pos;
     return pos;
   }
@@ -45,6 +47,12 @@ export class ReadableFile {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** A count or offset: `TypeError` for something else than a number, `ValueError` for a number that is not whole. */
+function checkWhole(what: string, n: unknown): asserts n is number {
+  if (typeof n !== "number") throw new TypeError(`${what} must be a number, got ${typeof n}`);
+  if (!Number.isSafeInteger(n)) throw new ValueError(`${what} must be a whole number, got ${n}`);
 }
 
 const encoder = new TextEncoder();

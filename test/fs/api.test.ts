@@ -192,6 +192,21 @@ describe.each(backends)("GitStore on %s", (_, location) => {
       expect(f.seek(1, 0)).toBe(1);
       expect(f.seek(2, 1)).toBe(3);
       expect(text(await f.read(100))).toBe("3456789");
+      // As Python's files: a negative or null size reads the rest; past the end reads nothing.
+      f.seek(7);
+      expect(text(await f.read(-1))).toBe("789");
+      f.seek(8);
+      expect(text(await f.read(null))).toBe("89");
+      expect(f.seek(100)).toBe(100);
+      expect(await f.read()).toEqual(new Uint8Array(0));
+      // A size or offset that is no whole number changes nothing.
+      f.seek(2);
+      await expect(f.read(1.5)).rejects.toThrow(ValueError);
+      await expect(f.read(Number.NaN)).rejects.toThrow(ValueError);
+      expect(() => f.seek(1.5)).toThrow(ValueError);
+      expect(() => f.seek("2" as unknown as number)).toThrow(TypeError);
+      expect(() => f.seek(-3)).toThrow(ValueError);
+      expect(f.tell()).toBe(2);
       await f.close();
       await rejects(fs.open("missing", "rb"), FileNotFoundError);
       await rejects(fs.open("f", "r" as "rb"), ValueError, "EINVAL");

@@ -107,7 +107,7 @@ describe("refs against git", () => {
     const { dir, refs, commits } = await fixture();
     git(dir, ["update-ref", "refs/heads/main", commits[0]!]);
     // What a desktop, an interrupted writer or a careless hand leaves there.
-    writeFileSync(join(dir, "refs/heads/.DS_Store"), "\0\0\0\1Bud1");
+    writeFileSync(join(dir, "refs/heads/.DS_Store"), "\x00\x00\x00\x01Bud1");
     writeFileSync(join(dir, "refs/heads/main.lock"), `${commits[1]}\n`);
     writeFileSync(join(dir, "refs/heads/bad..name"), `${commits[1]}\n`);
     writeFileSync(join(dir, "refs/tags/v1 copy"), `${commits[1]}\n`);
