@@ -5,6 +5,7 @@
  * pack is published (and flushed) before anything is removed, so a crash at
  * any point leaves every object readable.
  */
+import { ValueError } from "../errors.js";
 import { decodeCommit } from "../objects/commit.js";
 import { DeltaIndex } from "../objects/delta.js";
 import type { ObjectType } from "../objects/object.js";
@@ -77,10 +78,23 @@ function nameHash(name: string): number {
   return h;
 }
 
-export async function gc(repo: Repo, options: GcOptions = {}): Promise<GcSummary> {
-  const window = options.window ?? 10;
-  const maxDepth = Math.min(options.depth ?? 50, 4095);
-  const graceMs = options.prune === true ? TWO_WEEKS : typeof options.prune === "number" ? options.prune : undefined;
+/** A whole number of at least 0, else `ValueError` naming the option. */
+function wholeOption(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || (value as number) < 0) throw new ValueError(`gc option ${name} must be a whole number, 0 or more, got ${String(value)}`);
+  return value as number;
+}
+
+export async function gc(repo: Repo, given: GcOptions | null = {}): Promise<GcSummary> {
+  const options: GcOptions = given ?? {};
+  const window = wholeOption("window", options.window, 10);
+  const maxDepth = Math.min(wholeOption("depth", options.depth, 50), 4095);
+  const prune = options.prune;
+  if (prune !== undefined && typeof prune !== "boolean" && !(Number.isSafeInteger(prune) && prune >= 0)) {
+    throw new ValueError(`gc option prune must be true, false or a whole number of milliseconds, got ${String(prune)}`);
+  }
+  const graceMs = prune === true ? TWO_WEEKS : typeof prune === "number" ? prune : undefined;
+  if (options.onProgress !== undefined && typeof options.onProgress !== "function") throw new TypeError("gc option onProgress must be a function");
   const progress = options.onProgress ?? (() => undefined);
   const { odb, storage } = repo;
 

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { GitStore, MemoryStorage, NodeStorage, nodePlatform, type FileStat, type WriteOptions } from "../../src/node.js";
+import { GitStore, MemoryStorage, NodeStorage, nodePlatform, ValueError, type FileStat, type WriteOptions } from "../../src/node.js";
 import { ObjectDatabase } from "../../src/objects/odb.js";
 import { PackWriter } from "../../src/objects/pack-writer.js";
 import { looksIncompressible } from "../../src/objects/zlib.js";
@@ -71,6 +71,16 @@ describe("gc", () => {
     const next = await fs.write("after.txt", "after gc");
     expect(git(dir, ["cat-file", "-p", "main:after.txt"])).toBe("after gc");
     void next;
+  });
+
+  it("options outside their values are refused before anything is touched", async () => {
+    const repo = await GitStore.open(new MemoryStorage(), { create: "main" });
+    await (await repo.branches.get("main")).write("a", "1");
+    const bad = [{ window: -1 }, { depth: 1.5 }, { window: "10" }, { prune: "yes" }, { prune: -5 }];
+    for (const options of bad) await expect(repo.gc(options as never)).rejects.toBeInstanceOf(ValueError);
+    await expect(repo.gc({ onProgress: 5 as never })).rejects.toBeInstanceOf(TypeError);
+    expect((await repo.gc(null as never)).objects).toBe(5);
+    await repo.close();
   });
 
   it("prune drops only unreachable objects older than the grace period", async () => {
