@@ -334,6 +334,9 @@ export class FS {
    * no symbolic link; refuses symlink entries that would point outside `dir`.
    */
   async dump(dir: string): Promise<void> {
+    if (typeof dir !== "string") throw new TypeError(`dump needs a directory path, got ${typeof dir}`);
+    // "" would be the current directory: too easy to pass by mistake to write there.
+    if (dir === "") throw new ValueError("dump needs a directory path, got an empty string");
     const exporter = this.#repo.options.localExport;
     if (!exporter) throw new ValueError("dump() needs a local filesystem (the Node, Deno or Bun build)");
     // Read (and so validate) everything before anything is written.

@@ -1,7 +1,7 @@
 /** Exporting a snapshot into a local directory without ever leaving it. */
 import { constants, promises as fsp } from "node:fs";
 import * as nodePath from "node:path";
-import { ValueError } from "../errors.js";
+import { NotADirectoryError, ValueError } from "../errors.js";
 import type { DumpItem, LocalExport } from "../fs/repo.js";
 
 function errno(e: unknown): string | undefined {
@@ -40,7 +40,11 @@ export const nodeExport: LocalExport = {
         throw new ValueError(`refusing to dump ${item.path}: symbolic link to ${JSON.stringify(target)} leads outside ${dir}`);
       }
     }
-    await fsp.mkdir(root, { recursive: true });
+    // A file where the directory (or one of its parents) should be: refused, typed, before anything is written.
+    const notADir = (): NotADirectoryError => new NotADirectoryError(`cannot dump into ${dir}: a file is in the way`);
+    const st = await fsp.stat(root).catch((e: unknown) => (errno(e) === "ENOENT" ? undefined : errno(e) === "ENOTDIR" ? Promise.reject(notADir()) : Promise.reject(e)));
+    if (st && !st.isDirectory()) throw notADir();
+    await fsp.mkdir(root, { recursive: true }).catch((e: unknown) => Promise.reject(errno(e) === "ENOTDIR" || errno(e) === "EEXIST" ? notADir() : e));
     // Items come parents first, so every directory is made real before use.
     for (const item of items) {
       const abs = nodePath.join(root, item.path);

@@ -2,7 +2,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CorruptObjectError, GitStore, ValueError, MemoryStorage } from "../../src/node.js";
+import { CorruptObjectError, GitStore, NotADirectoryError, ValueError, MemoryStorage } from "../../src/node.js";
 import { cleanupTemp, git, tempDir } from "../helpers/git.js";
 
 afterAll(cleanupTemp);
@@ -70,6 +70,19 @@ describe("dump", () => {
     await fs.dump(out);
     expect(readFileSync(victim, "utf8")).toBe("untouched");
     expect(lstatSync(join(out, "f")).isFile()).toBe(true);
+  });
+
+  it("a file where dir (or a parent of it) should be is NotADirectoryError; no path or an empty one is refused", async () => {
+    const repo = await GitStore.open(new MemoryStorage(), { create: "main" });
+    const fs = await (await repo.branches.get("main")).write("a.txt", "x");
+    const base = tempDir();
+    writeFileSync(join(base, "file"), "in the way");
+    await expect(fs.dump(join(base, "file"))).rejects.toBeInstanceOf(NotADirectoryError);
+    await expect(fs.dump(join(base, "file", "below"))).rejects.toBeInstanceOf(NotADirectoryError);
+    expect(readFileSync(join(base, "file"), "utf8")).toBe("in the way");
+    await expect(fs.dump("")).rejects.toBeInstanceOf(ValueError);
+    await expect(fs.dump(5 as unknown as string)).rejects.toBeInstanceOf(TypeError);
+    await repo.close();
   });
 
   it("refuses a symlink entry leading outside dir, before writing anything", async () => {
