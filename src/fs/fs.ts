@@ -187,9 +187,13 @@ export class FS {
     while (stack.length > 0) {
       const [dir, tree, depth] = stack.pop()!;
       if (depth > 10_000) throw new CorruptObjectError(`tree at ${dir}: nesting too deep (cycle?)`);
-      const entries = tree.entries();
-      const dirs = entries.filter((e) => entryKind(e.mode) === "tree");
-      yield [dir, dirs.map((e) => e.name), entries.filter((e) => entryKind(e.mode) !== "tree").map((e) => e.name)];
+      const dirs: TreeEntry[] = [];
+      const files: string[] = [];
+      for (const e of tree.entries()) {
+        if (entryKind(e.mode) === "tree") dirs.push(e);
+        else files.push(e.name);
+      }
+      yield [dir, dirs.map((e) => e.name), files];
       // Kept: a walk is mostly followed by reads below it.
       const subtrees = await Promise.all(dirs.map((e) => this.#repo.getTree(e.id, true)));
       for (let i = dirs.length - 1; i >= 0; i--) stack.push([dir === "" ? dirs[i]!.name : `${dir}/${dirs[i]!.name}`, subtrees[i]!, depth + 1]);

@@ -5,7 +5,6 @@
  * pack is published (and flushed) before anything is removed, so a crash at
  * any point leaves every object readable.
  */
-import { ValueError } from "../errors.js";
 import { decodeCommit } from "../objects/commit.js";
 import { DeltaIndex } from "../objects/delta.js";
 import type { ObjectType } from "../objects/object.js";
@@ -13,7 +12,7 @@ import { PackWriter } from "../objects/pack-writer.js";
 import { decodeTag } from "../objects/tag.js";
 import { decodeTree, entryKind } from "../objects/tree.js";
 import { decodeReflog } from "../refs/reflog.js";
-import type { Repo } from "./repo.js";
+import { countOption, type Repo } from "./repo.js";
 
 /** Options of `repo.gc()`. */
 export interface GcOptions {
@@ -78,22 +77,12 @@ function nameHash(name: string): number {
   return h;
 }
 
-/** A whole number of at least 0, else `ValueError` naming the option. */
-function wholeOption(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || (value as number) < 0) throw new ValueError(`gc option ${name} must be a whole number, 0 or more, got ${String(value)}`);
-  return value as number;
-}
-
 export async function gc(repo: Repo, given: GcOptions | null = {}): Promise<GcSummary> {
   const options: GcOptions = given ?? {};
-  const window = wholeOption("window", options.window, 10);
-  const maxDepth = Math.min(wholeOption("depth", options.depth, 50), 4095);
+  const window = countOption("gc option window", options.window, 10);
+  const maxDepth = Math.min(countOption("gc option depth", options.depth, 50), 4095);
   const prune = options.prune;
-  if (prune !== undefined && typeof prune !== "boolean" && !(Number.isSafeInteger(prune) && prune >= 0)) {
-    throw new ValueError(`gc option prune must be true, false or a whole number of milliseconds, got ${String(prune)}`);
-  }
-  const graceMs = prune === true ? TWO_WEEKS : typeof prune === "number" ? prune : undefined;
+  const graceMs = prune === true ? TWO_WEEKS : prune === false || prune === undefined ? undefined : countOption("gc option prune (true, false or milliseconds)", prune, 0);
   if (options.onProgress !== undefined && typeof options.onProgress !== "function") throw new TypeError("gc option onProgress must be a function");
   const progress = options.onProgress ?? (() => undefined);
   const { odb, storage } = repo;

@@ -9,7 +9,7 @@ import type { Storage } from "../storage/storage.js";
 import { FS } from "./fs.js";
 import type { GcOptions, GcSummary } from "./gc.js";
 import { RefMap } from "./refmap.js";
-import { checkIdentity, DEFAULT_CACHE_BYTES, Repo, type Durability, type LocalExport } from "./repo.js";
+import { checkIdentity, countOption, DEFAULT_CACHE_BYTES, Repo, type Durability, type LocalExport } from "./repo.js";
 
 /** Options of {@link GitStore.open}. */
 export interface OpenOptions {
@@ -81,8 +81,7 @@ export class GitStore implements AsyncDisposable {
     checkIdentity(author, email);
     const durability = options.durability ?? "full";
     if (durability !== "full" && durability !== "none") throw new ValueError(`durability must be "full" or "none", got ${JSON.stringify(durability)}`);
-    const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
-    if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) throw new ValueError(`cacheBytes must be a whole number of bytes, 0 or more, got ${String(cacheBytes)}`);
+    const cacheBytes = countOption("cacheBytes", options.cacheBytes, DEFAULT_CACHE_BYTES);
     const create = options.create ?? false;
     if (typeof create === "string") checkNewBranchName(create);
     else if (typeof create !== "boolean") throw new ValueError(`create must be true, false or a branch name, got ${String(create)}`);

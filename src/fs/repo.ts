@@ -51,6 +51,13 @@ const COMMIT_CACHE_ENTRIES = 32;
 
 const FORBIDDEN_IDENT = /[<>\n\0]/;
 
+/** An option that counts something: `fallback` when absent, else a whole number of at least 0 (`ValueError`). */
+export function countOption(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || (value as number) < 0) throw new ValueError(`${name} must be a whole number, 0 or more, got ${String(value)}`);
+  return value as number;
+}
+
 export function checkIdentity(author: string, email: string): void {
   if (typeof author !== "string" || FORBIDDEN_IDENT.test(author)) throw new ValueError(`invalid author name ${JSON.stringify(author)}`);
   if (typeof email !== "string" || FORBIDDEN_IDENT.test(email)) throw new ValueError(`invalid email ${JSON.stringify(email)}`);

@@ -42,8 +42,6 @@ export const nodeExport: LocalExport = {
     }
     // A file where the directory (or one of its parents) should be: refused, typed, before anything is written.
     const notADir = (): NotADirectoryError => new NotADirectoryError(`cannot dump into ${dir}: a file is in the way`);
-    const st = await fsp.stat(root).catch((e: unknown) => (errno(e) === "ENOENT" ? undefined : errno(e) === "ENOTDIR" ? Promise.reject(notADir()) : Promise.reject(e)));
-    if (st && !st.isDirectory()) throw notADir();
     await fsp.mkdir(root, { recursive: true }).catch((e: unknown) => Promise.reject(errno(e) === "ENOTDIR" || errno(e) === "EEXIST" ? notADir() : e));
     // Items come parents first, so every directory is made real before use.
     for (const item of items) {

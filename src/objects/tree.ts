@@ -157,8 +157,8 @@ export class TreeView {
         throw new CorruptObjectError(`tree ${where}: forbidden entry name ${JSON.stringify(decodeText(data.subarray(name, nul)))}`);
       }
       const kind = kindOf(mode);
-      // Spelled as git writes it: 40000, or six digits of one of the other four.
-      if (mode === 0o40000 ? i - p !== 5 : i - p !== 6 || (mode !== 0o100644 && mode !== 0o100755 && mode !== 0o120000 && mode !== 0o160000)) oddModes = true;
+      // Not spelled as git writes it (see MODE): `040000`, `100664`.
+      if (KNOWN_MODES.get(mode)?.length !== i - p) oddModes = true;
       if (!kind) throw new CorruptObjectError(`tree ${where}: bad mode ${decodeText(data.subarray(p, i))} for ${JSON.stringify(decodeText(data.subarray(name, nul)))}`);
       const isTree = kind === "tree";
       if (prevNul >= 0 && compareRanges(data, prevName, prevNul, prevTree, data, name, nul, isTree) >= 0) {

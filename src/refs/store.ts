@@ -237,11 +237,9 @@ export class RefStore {
       // From here on, every step publishes.
       const headTarget = await this.readSymbolic("HEAD").catch(() => undefined);
       const moves = sorted.flatMap((e, i) => (e.newId === null ? [] : [{ e, newId: e.newId, lock: locks[i]!, old: olds[i] }]));
-      // With `sync`, every flush at once: the lock files' contents and the
-      // reflog lines, all before the first ref is published. (Without, each
-      // append takes microseconds: one by one is cheaper than gathering them.)
-      if (this.#sync) await Promise.all(moves.flatMap((m) => [m.lock.flush(), this.#appendReflog(m.e, m.old, m.newId, headTarget)]));
-      else for (const m of moves) await this.#appendReflog(m.e, m.old, m.newId, headTarget);
+      // The lock files' contents and the reflog lines (with `sync`, flushed
+      // at once), all before the first ref is published.
+      await this.#inTurn(moves.flatMap((m) => [() => m.lock.flush(), () => this.#appendReflog(m.e, m.old, m.newId, headTarget)]));
       for (const m of moves) await m.lock.commit();
       if (packedLock && packedFile) {
         const names = new Set(deletes.map((e) => e.name));
@@ -301,9 +299,16 @@ export class RefStore {
     const line = encoder.encode(encodeReflogEntry(entry));
     const targets = headOnly ? [] : [`logs/${e.name}`];
     if (headTarget === e.name) targets.push("logs/HEAD");
-    // As in `transaction`: flushed appends at once, unflushed ones one by one.
-    if (this.#sync) await Promise.all(targets.map((path) => this.#appendLine(path, e.name, line)));
-    else for (const path of targets) await this.#appendLine(path, e.name, line);
+    await this.#inTurn(targets.map((path) => () => this.#appendLine(path, e.name, line)));
+  }
+
+  /**
+   * Run `steps`: with `sync` all at once (each waits for a flush), else one by
+   * one (each takes microseconds: cheaper than gathering them).
+   */
+  async #inTurn(steps: readonly (() => Promise<void>)[]): Promise<void> {
+    if (this.#sync) await Promise.all(steps.map((step) => step()));
+    else for (const step of steps) await step();
   }
 
   /** Append to the reflog at `path` (of ref `name`), if it is kept. */
