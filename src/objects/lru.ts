@@ -108,9 +108,9 @@ export class SecondUse {
     this.#old = new Int32Array(size);
   }
 
-  /** Whether `id` was seen before (then it is worth caching); otherwise it is remembered. */
-  again(id: string): boolean {
-    const f = fingerprint(id);
+  /** Whether `id` (an object id, or a numeric key) was seen before (then it is worth caching); otherwise it is remembered. */
+  again(id: string | number): boolean {
+    const f = typeof id === "string" ? fingerprint(id) : (id % 2 ** 32 ^ Math.floor(id / 2 ** 32)) | 0 || 1;
     if (this.#has(this.#young, f)) return true;
     const seen = this.#has(this.#old, f);
     this.#add(f);
@@ -142,6 +142,37 @@ export class SecondUse {
     this.#young.fill(0);
     this.#old.fill(0);
     this.#count = 0;
+  }
+}
+
+/**
+ * A cache for data read once by most passes (pack pages): what was set last
+ * stays in a small window, and only what is set again after leaving it (a
+ * second pass over the same data) goes to the main part. One pass down a
+ * large pack then keeps a few pages alive instead of every page it read.
+ */
+export class WindowedCache<V> {
+  readonly #window: Lru<number, V>;
+  readonly #main: Lru<number, V>;
+  readonly #use = new SecondUse(4096);
+  constructor(window: number, budget: number, costOf: (value: V) => number) {
+    this.#window = new Lru(Math.min(window, budget), costOf);
+    this.#main = new Lru(Math.max(0, budget - window), costOf);
+  }
+
+  get(key: number): V | undefined {
+    return this.#window.get(key) ?? this.#main.get(key);
+  }
+
+  set(key: number, value: V): void {
+    const main = this.#use.again(key) && this.#main.costOf(value) <= this.#main.budget;
+    (main ? this.#main : this.#window).set(key, value);
+  }
+
+  clear(): void {
+    this.#window.clear();
+    this.#main.clear();
+    this.#use.clear();
   }
 }
 

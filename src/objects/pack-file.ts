@@ -6,7 +6,7 @@ import { CorruptObjectError, FileNotFoundError } from "../errors.js";
 import type { Storage } from "../storage/storage.js";
 import { hashBytes, toHex } from "./hash.js";
 import { applyDelta } from "./delta.js";
-import type { Lru } from "./lru.js";
+import type { Lru, WindowedCache } from "./lru.js";
 import { markCached, type GitObject } from "./object.js";
 import { OBJ_OFS_DELTA, OBJ_REF_DELTA, PACK_HEADER_SIZE, PACK_TYPE_NAMES, decodeEntryHeader, decodeOfsDistance, decodePackHeader } from "./pack.js";
 import { PackIndex } from "./pack-index.js";
@@ -51,7 +51,7 @@ export class PackFile {
     readonly index: PackIndex,
     readonly packSize: number,
     readonly cache: Lru<number, GitObject>,
-    readonly pages: Lru<number, Uint8Array>,
+    readonly pages: WindowedCache<Uint8Array>,
   ) {}
 
   /**
@@ -61,7 +61,7 @@ export class PackFile {
    * from memory. An index of up to `checkIndexUpTo` bytes has its checksum
    * verified now, a larger one by `index.verify()` when relied on.
    */
-  static async open(storage: Storage, platform: Platform, base: string, cache: Lru<number, GitObject>, pages: Lru<number, Uint8Array>, how: { written: { idx: Uint8Array; bytes: number; data?: Uint8Array } } | { checkIndexUpTo: number }): Promise<PackFile | undefined> {
+  static async open(storage: Storage, platform: Platform, base: string, cache: Lru<number, GitObject>, pages: WindowedCache<Uint8Array>, how: { written: { idx: Uint8Array; bytes: number; data?: Uint8Array } } | { checkIndexUpTo: number }): Promise<PackFile | undefined> {
     if ("written" in how) {
       // An index we just wrote needs no checking.
       const pack = new PackFile(storage, platform, `${base}.pack`, PackIndex.decode(how.written.idx, platform.hash, `${base}.idx`, false), how.written.bytes, cache, pages);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Lru, SecondUse } from "../../src/objects/lru.js";
+import { Lru, SecondUse, WindowedCache } from "../../src/objects/lru.js";
 
 /** The policy written plainly: two generations as arrays, oldest first. */
 class Model {
@@ -105,5 +105,67 @@ describe("SecondUse", () => {
     expect(use.again("ABCDEF01" + "0".repeat(32))).toBe(false);
     expect(use.again("abcdef01" + "1".repeat(32))).toBe(true);
     expect(use.again("abcdef02" + "1".repeat(32))).toBe(false);
+  });
+
+  it("remembers numeric keys (pack page keys, past 2^32) apart", () => {
+    const use = new SecondUse(64);
+    const keys = [0, 65536, 2 ** 40, 2 ** 40 + 65536, 3 * 2 ** 40 + 2 ** 33];
+    for (const k of keys) expect(use.again(k)).toBe(false);
+    for (const k of keys) expect(use.again(k)).toBe(true);
+  });
+});
+
+describe("WindowedCache", () => {
+  const page = (n: number) => new Uint8Array(n);
+
+  it("keeps a value set once only while it is among the last ones set", () => {
+    const cache = new WindowedCache<Uint8Array>(20, 1000, (v) => v.length);
+    for (let k = 0; k < 5; k++) cache.set(k, page(10));
+    // A window of 20 holds the last two or so; the first ones are gone.
+    expect(cache.get(0)).toBeUndefined();
+    expect(cache.get(4)).toBeDefined();
+  });
+
+  it("keeps a value set again after it left the window in the main part", () => {
+    const cache = new WindowedCache<Uint8Array>(20, 1000, (v) => v.length);
+    const first = page(10);
+    cache.set(0, first);
+    for (let k = 1; k < 6; k++) cache.set(k, page(10));
+    expect(cache.get(0)).toBeUndefined();
+    const again = page(10);
+    cache.set(0, again); // read again: a second pass
+    for (let k = 6; k < 20; k++) cache.set(k, page(10));
+    expect(cache.get(0)).toBe(again);
+    cache.clear();
+    expect(cache.get(0)).toBeUndefined();
+  });
+
+  it("keeps a value read again in the window when the main part could not hold it", () => {
+    const cache = new WindowedCache<Uint8Array>(64, 80, (v) => v.length); // main part: 16
+    cache.set(0, page(40));
+    cache.set(1, page(40));
+    cache.set(2, page(40));
+    expect(cache.get(0)).toBeUndefined();
+    const again = page(40);
+    cache.set(0, again);
+    expect(cache.get(0)).toBe(again);
+  });
+
+  it("never holds more than its budget", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 30 })), { maxLength: 300 }), (ops) => {
+        const cache = new WindowedCache<Uint8Array>(32, 100, (v) => v.length);
+        const seen = new Map<number, Uint8Array>();
+        for (const [k, n] of ops) {
+          const v = page(n);
+          cache.set(k, v);
+          seen.set(k, v);
+          let held = 0;
+          for (const key of seen.keys()) held += cache.get(key)?.length ?? 0;
+          expect(held).toBeLessThanOrEqual(100);
+        }
+      }),
+      { seed: 20261128, numRuns: 300 },
+    );
   });
 });
