@@ -184,6 +184,7 @@ export async function gc(repo: Repo, given: GcOptions | null = {}): Promise<GcSu
   }
   const published = await writer.finish({ sync: true });
   await odb.addPack(published);
+  if (pruned > 0) await odb.removeCommitGraph();
 
   // Now everything is in the new pack: remove what became redundant.
   let cleaned = 0;

@@ -53,6 +53,9 @@ const MERGE_AT = 16;
 /** A pack's files, the index first: without it neither git nor we see the pack. */
 const PACK_FILES = [".idx", ".pack", ".rev", ".bitmap", ".mtimes", ".promisor"];
 
+/** The packs dumb HTTP clients fetch (see {@link ObjectDatabase.removePacks}). */
+const PACK_LIST = "objects/info/packs";
+
 /** Reads of one object that may find its pack removed meanwhile before the error is passed on. */
 const MAX_FIND_ATTEMPTS = 5;
 
@@ -329,7 +332,9 @@ export class ObjectDatabase implements ObjectWriter {
    * Remove packs whose objects are now stored elsewhere: each index first
    * (without it neither git nor we see the pack), then the pack and its
    * siblings; and the multi-pack-index, which would name a missing pack and
-   * make `git fsck` fail.
+   * make `git fsck` fail. The list of packs that dumb HTTP clients read
+   * (`objects/info/packs`, written by git's gc and `update-server-info`) is
+   * rewritten if there is one, so that it names no removed pack.
    */
   async removePacks(packs: readonly PackFile[]): Promise<void> {
     if (packs.length === 0) return;
@@ -342,6 +347,27 @@ export class ObjectDatabase implements ObjectWriter {
       if (present.has(path)) await this.storage.remove(path).catch(() => undefined);
     }
     this.#packs = this.#packs.filter((p) => !packs.includes(p));
+    if (await this.storage.stat(PACK_LIST)) await this.#writePackList();
+  }
+
+  /** `objects/info/packs` as git's `update-server-info` writes it: `P <name>` per published pack, then an empty line. */
+  async #writePackList(): Promise<void> {
+    const names = new Set(((await this.storage.list("objects/pack")) ?? []).map((e) => e.name));
+    const packs = [...names].filter((n) => n.startsWith("pack-") && n.endsWith(".pack") && names.has(`${n.slice(0, -".pack".length)}.idx`)).sort();
+    await this.storage.write(PACK_LIST, new TextEncoder().encode(packs.map((n) => `P ${n}\n`).join("") + "\n"));
+  }
+
+  /**
+   * Remove git's commit-graph (one file, or a chain of them): it lists
+   * commits by id, and one naming a commit that was pruned makes `git fsck`
+   * fail. It is a cache only, which git's next gc writes again.
+   */
+  async removeCommitGraph(): Promise<void> {
+    const chain = "objects/info/commit-graphs";
+    await this.storage.remove(`${chain}/commit-graph-chain`);
+    for (const e of (await this.storage.list(chain)) ?? []) if (!e.isDirectory) await this.storage.remove(`${chain}/${e.name}`);
+    await this.storage.remove(chain).catch(() => undefined);
+    await this.storage.remove("objects/info/commit-graph");
   }
 
   /** Full ids starting with `prefix` (lowercase hex), from packs and loose files. */

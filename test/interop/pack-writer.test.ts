@@ -95,6 +95,43 @@ describe("gc", () => {
     expect(await (await repo.tags.get("v1")).readText("doc/text.txt")).toContain("edited in 30");
   });
 
+  it("pruning drops git's commit-graph, which would name the pruned commits; the pack list for dumb HTTP stays true", async () => {
+    const dir = join(tempDir(), "graph.git");
+    const { repo, unreachable } = await history(dir);
+    git(dir, ["gc", "-q"]); // writes objects/info/packs
+    /** A commit on main that only git's commit-graph (as `write`ed) still names once main is moved back. */
+    const graphOnly = async (write: string[]): Promise<string> => {
+      const main = await repo.branches.get("main");
+      const gone = await main.write("graph-only.txt", `in the graph ${write.join(" ")}`);
+      git(dir, ["commit-graph", "write", "--reachable", ...write]);
+      await repo.branches.delete("main");
+      await repo.branches.set("main", main);
+      git(dir, ["reflog", "expire", "--expire=now", "--all"]);
+      return gone.hash;
+    };
+    for (const [write, file] of [
+      [[], "objects/info/commit-graph"],
+      [["--split"], "objects/info/commit-graphs/commit-graph-chain"],
+    ] as const) {
+      const gone = await graphOnly([...write]);
+      expect(existsSync(join(dir, file))).toBe(true);
+      expect((await repo.gc({ prune: 0 })).pruned).toBeGreaterThan(0);
+      expect(() => git(dir, ["cat-file", "-t", gone])).toThrow();
+      expect(existsSync(join(dir, "objects/info/commit-graph"))).toBe(false);
+      expect(existsSync(join(dir, "objects/info/commit-graphs"))).toBe(false);
+      expect(fsck(dir)).toEqual([]);
+      expect(readFileSync(join(dir, "objects/info/packs"), "utf8")).toBe(packsOf(dir).map((p) => `P ${p}\n`).join("") + "\n");
+    }
+    expect(() => git(dir, ["cat-file", "-t", unreachable])).toThrow();
+    // Without pruning nothing goes, so the graph stays.
+    git(dir, ["commit-graph", "write", "--reachable"]);
+    await repo.gc();
+    expect(existsSync(join(dir, "objects/info/commit-graph"))).toBe(true);
+    git(dir, ["commit-graph", "verify"]);
+    expect(fsck(dir)).toEqual([]);
+    await repo.close();
+  });
+
   it("keeps objects reachable only from reflogs, and packs git wrote", async () => {
     const dir = makeGitRepo(join(tempDir(), "gitmade.git"), { commits: 40, files: 20, editsPerCommit: 3, seed: 5 });
     git(dir, ["config", "core.logAllRefUpdates", "true"]);
