@@ -184,7 +184,7 @@ export async function gc(repo: Repo, given: GcOptions | null = {}): Promise<GcSu
   }
   const published = await writer.finish({ sync: true });
   await odb.addPack(published);
-  if (pruned > 0) await odb.removeCommitGraph();
+  if (pruned > 0) await removeCommitGraph(repo);
 
   // Now everything is in the new pack: remove what became redundant.
   let cleaned = 0;
@@ -233,6 +233,20 @@ async function removeLeftovers(repo: Repo, before: number): Promise<void> {
     for (const e of entries) if (e.name.startsWith("tmp_") && (await removeIfOld(`objects/${dir}/${e.name}`))) left--;
     if (left === 0) await storage.remove(`objects/${dir}`).catch(() => undefined);
   }
+}
+
+/**
+ * Remove git's commit-graph (one file, or a chain of them): it lists commits
+ * by id, and one naming a commit that was pruned makes `git fsck` fail. It is
+ * a cache only, which git's next gc writes again.
+ */
+async function removeCommitGraph(repo: Repo): Promise<void> {
+  const { storage } = repo;
+  const chain = "objects/info/commit-graphs";
+  await storage.remove(`${chain}/commit-graph-chain`);
+  for (const e of (await storage.list(chain)) ?? []) if (!e.isDirectory) await storage.remove(`${chain}/${e.name}`);
+  await storage.remove(chain).catch(() => undefined);
+  await storage.remove("objects/info/commit-graph");
 }
 
 async function sizeOf(repo: Repo, paths: readonly string[]): Promise<number> {

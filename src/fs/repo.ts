@@ -88,7 +88,7 @@ export class Repo {
     // Trees get 2/15 of the budget (8 MiB of the default 60), the object database the rest.
     const treeBytes = Math.floor((options.cacheBytes * 2) / 15);
     this.#trees = new Lru(treeBytes, (tree) => tree.data.length + 8 * tree.length + 64);
-    this.odb = new ObjectDatabase(storage, platform, { cacheBytes: options.cacheBytes - treeBytes });
+    this.odb = new ObjectDatabase(storage, platform, { cacheBytes: options.cacheBytes - treeBytes, location: options.location });
     this.refs = new RefStore(storage, platform.hash, {
       sync: options.durability === "full",
       logAllRefUpdates: options.logAllRefUpdates,

@@ -30,6 +30,11 @@ export interface ObjectDatabaseOptions {
    */
   readonly cacheBytes?: number;
   /**
+   * Identifies the repository (a directory's path, or the storage object):
+   * handles with the same location share the pack indexes they read.
+   */
+  readonly location?: unknown;
+  /**
    * Pack indexes up to this size (default 1 MiB) are hashed whole when
    * opened. A larger one (about 37,000 objects and up) is checked for
    * structure only, as git checks every index it opens, and its checksum is
@@ -50,12 +55,6 @@ const TIERS: readonly (readonly [number, number])[] = [
 ];
 const MERGE_AT = 16;
 
-/** A pack's files, the index first: without it neither git nor we see the pack. */
-const PACK_FILES = [".idx", ".pack", ".rev", ".bitmap", ".mtimes", ".promisor"];
-
-/** The packs dumb HTTP clients fetch (see {@link ObjectDatabase.removePacks}). */
-const PACK_LIST = "objects/info/packs";
-
 /** Reads of one object that may find its pack removed meanwhile before the error is passed on. */
 const MAX_FIND_ATTEMPTS = 5;
 
@@ -75,6 +74,7 @@ export class ObjectDatabase implements ObjectWriter {
   readonly #deltaCache: Lru<number, GitObject>;
   readonly #pages: WindowedCache<Uint8Array>;
   readonly #indexCheckBytes: number;
+  readonly #location: unknown;
   // Loose files written since the last flush, for the durability barrier.
   #unflushed: string[] = [];
   /**
@@ -113,6 +113,7 @@ export class ObjectDatabase implements ObjectWriter {
     this.#pages = new WindowedCache(PAGE_WINDOW, Math.floor((bytes * 4) / 13), (page) => page.length);
     this.#blobs = new Lru(Math.floor(bytes / 13), (o) => o.data.length + 64);
     this.#indexCheckBytes = options.indexCheckBytes ?? 1024 * 1024;
+    this.#location = options.location;
     this.emptyTree = hashObject(platform.hash, "tree", new Uint8Array(0));
   }
 
@@ -130,7 +131,7 @@ export class ObjectDatabase implements ObjectWriter {
     const have = new Set(kept.map((p) => p.path.slice(0, -5)));
     for (const base of [...bases].sort()) {
       if (have.has(base)) continue;
-      const pack = await PackFile.open(this.storage, this.platform, base, this.#deltaCache, this.#pages, { checkIndexUpTo: this.#indexCheckBytes });
+      const pack = await PackFile.open(this.storage, this.platform, base, this.#deltaCache, this.#pages, { checkIndexUpTo: this.#indexCheckBytes }, this.#location);
       if (pack) kept.push(pack);
     }
     this.#packs = kept;
@@ -289,7 +290,7 @@ export class ObjectDatabase implements ObjectWriter {
     if (!this.#scanned) await this.rescan();
     const path = `${published.base}.pack`;
     if (this.#packs.some((p) => p.path === path)) return;
-    const pack = await PackFile.open(this.storage, this.platform, published.base, this.#deltaCache, this.#pages, { written: published });
+    const pack = await PackFile.open(this.storage, this.platform, published.base, this.#deltaCache, this.#pages, { written: published }, this.#location);
     if (pack) this.#packs.push(pack);
   }
 
@@ -329,45 +330,15 @@ export class ObjectDatabase implements ObjectWriter {
   }
 
   /**
-   * Remove packs whose objects are now stored elsewhere: each index first
-   * (without it neither git nor we see the pack), then the pack and its
-   * siblings; and the multi-pack-index, which would name a missing pack and
-   * make `git fsck` fail. The list of packs that dumb HTTP clients read
-   * (`objects/info/packs`, written by git's gc and `update-server-info`) is
-   * rewritten if there is one, so that it names no removed pack.
+   * Remove packs whose objects are now stored elsewhere (see
+   * `removePackFiles`) and stop reading them.
    */
   async removePacks(packs: readonly PackFile[]): Promise<void> {
     if (packs.length === 0) return;
-    const present = new Set(((await this.storage.list("objects/pack")) ?? []).map((e) => `objects/pack/${e.name}`));
-    const paths = packs.flatMap((p) => {
-      const stem = p.path.slice(0, -".pack".length);
-      return PACK_FILES.map((ext) => stem + ext);
-    });
-    for (const path of [...paths, "objects/pack/multi-pack-index"]) {
-      if (present.has(path)) await this.storage.remove(path).catch(() => undefined);
-    }
+    // Loaded on first need, as merging is: a reader never removes packs.
+    const { removePackFiles } = await import("./pack-removal.js");
+    await removePackFiles(this.storage, packs.map((p) => p.path));
     this.#packs = this.#packs.filter((p) => !packs.includes(p));
-    if (await this.storage.stat(PACK_LIST)) await this.#writePackList();
-  }
-
-  /** `objects/info/packs` as git's `update-server-info` writes it: `P <name>` per published pack, then an empty line. */
-  async #writePackList(): Promise<void> {
-    const names = new Set(((await this.storage.list("objects/pack")) ?? []).map((e) => e.name));
-    const packs = [...names].filter((n) => n.startsWith("pack-") && n.endsWith(".pack") && names.has(`${n.slice(0, -".pack".length)}.idx`)).sort();
-    await this.storage.write(PACK_LIST, new TextEncoder().encode(packs.map((n) => `P ${n}\n`).join("") + "\n"));
-  }
-
-  /**
-   * Remove git's commit-graph (one file, or a chain of them): it lists
-   * commits by id, and one naming a commit that was pruned makes `git fsck`
-   * fail. It is a cache only, which git's next gc writes again.
-   */
-  async removeCommitGraph(): Promise<void> {
-    const chain = "objects/info/commit-graphs";
-    await this.storage.remove(`${chain}/commit-graph-chain`);
-    for (const e of (await this.storage.list(chain)) ?? []) if (!e.isDirectory) await this.storage.remove(`${chain}/${e.name}`);
-    await this.storage.remove(chain).catch(() => undefined);
-    await this.storage.remove("objects/info/commit-graph");
   }
 
   /** Full ids starting with `prefix` (lowercase hex), from packs and loose files. */

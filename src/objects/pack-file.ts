@@ -10,6 +10,7 @@ import type { Lru, WindowedCache } from "./lru.js";
 import { markCached, type GitObject } from "./object.js";
 import { OBJ_OFS_DELTA, OBJ_REF_DELTA, PACK_HEADER_SIZE, PACK_TYPE_NAMES, decodeEntryHeader, decodeOfsDistance, decodePackHeader } from "./pack.js";
 import { PackIndex } from "./pack-index.js";
+import { findSharedIndex, shareIndex } from "./shared-indexes.js";
 import type { Platform } from "./platform.js";
 import type { Soon } from "./soon.js";
 import { ZlibError } from "./zlib.js";
@@ -59,21 +60,30 @@ export class PackFile {
    * meanwhile. A pack we just wrote passes its index and size instead of
    * having them read back, and its bytes when it kept them: reads then come
    * from memory. An index of up to `checkIndexUpTo` bytes has its checksum
-   * verified now, a larger one by `index.verify()` when relied on.
+   * verified now, a larger one by `index.verify()` when relied on. An index
+   * that a handle on the same `location` holds is used instead of read again
+   * (see shared-indexes.ts).
    */
-  static async open(storage: Storage, platform: Platform, base: string, cache: Lru<number, GitObject>, pages: WindowedCache<Uint8Array>, how: { written: { idx: Uint8Array; bytes: number; data?: Uint8Array } } | { checkIndexUpTo: number }): Promise<PackFile | undefined> {
+  static async open(storage: Storage, platform: Platform, base: string, cache: Lru<number, GitObject>, pages: WindowedCache<Uint8Array>, how: { written: { idx: Uint8Array; bytes: number; data?: Uint8Array } } | { checkIndexUpTo: number }, location?: unknown): Promise<PackFile | undefined> {
     if ("written" in how) {
       // An index we just wrote needs no checking.
-      const pack = new PackFile(storage, platform, `${base}.pack`, PackIndex.decode(how.written.idx, platform.hash, `${base}.idx`, false), how.written.bytes, cache, pages);
+      const index = PackIndex.decode(how.written.idx, platform.hash, `${base}.idx`, false);
+      shareIndex(location, base, index);
+      const pack = new PackFile(storage, platform, `${base}.pack`, index, how.written.bytes, cache, pages);
       pack.#data = how.written.data;
       pack.#freshened = true;
       return pack;
     }
-    const idxBytes = await storage.read(`${base}.idx`);
+    let index = findSharedIndex(location, base);
+    if (!index) {
+      const idxBytes = await storage.read(`${base}.idx`);
+      if (!idxBytes) return undefined;
+      index = PackIndex.decode(idxBytes, platform.hash, `${base}.idx`, idxBytes.length <= how.checkIndexUpTo);
+      shareIndex(location, base, index);
+    }
     const packStat = await storage.stat(`${base}.pack`);
-    if (!idxBytes || !packStat) return undefined;
+    if (!packStat) return undefined;
     const h = platform.hash.size;
-    const index = PackIndex.decode(idxBytes, platform.hash, `${base}.idx`, idxBytes.length <= how.checkIndexUpTo);
     const path = `${base}.pack`;
     if (packStat.size < PACK_HEADER_SIZE + h) throw new CorruptObjectError(`${path}: pack file too short`);
     let head: Uint8Array, trailer: Uint8Array;

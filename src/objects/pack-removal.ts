@@ -1,0 +1,31 @@
+/** Removing packs whose objects are now stored elsewhere (after a merge of small packs, or gc). */
+import type { Storage } from "../storage/storage.js";
+
+/** A pack's files, the index first: without it neither git nor we see the pack. */
+const PACK_FILES = [".idx", ".pack", ".rev", ".bitmap", ".mtimes", ".promisor"];
+
+/** The packs dumb HTTP clients fetch, as git's gc and `update-server-info` list them. */
+const PACK_LIST = "objects/info/packs";
+
+/**
+ * Remove the packs at `paths` (`objects/pack/pack-<checksum>.pack`): each
+ * index first, then the pack and its siblings; and the multi-pack-index,
+ * which would name a missing pack and make `git fsck` fail. The pack list
+ * for dumb HTTP clients (`objects/info/packs`) is rewritten if there is one,
+ * so that it names no removed pack.
+ */
+export async function removePackFiles(storage: Storage, paths: readonly string[]): Promise<void> {
+  const present = new Set(((await storage.list("objects/pack")) ?? []).map((e) => `objects/pack/${e.name}`));
+  const files = paths.flatMap((p) => PACK_FILES.map((ext) => p.slice(0, -".pack".length) + ext));
+  for (const path of [...files, "objects/pack/multi-pack-index"]) {
+    if (present.has(path)) await storage.remove(path).catch(() => undefined);
+  }
+  if (await storage.stat(PACK_LIST)) await writePackList(storage);
+}
+
+/** `objects/info/packs` as git's `update-server-info` writes it: `P <name>` per published pack, then an empty line. */
+async function writePackList(storage: Storage): Promise<void> {
+  const names = new Set(((await storage.list("objects/pack")) ?? []).map((e) => e.name));
+  const packs = [...names].filter((n) => n.startsWith("pack-") && n.endsWith(".pack") && names.has(`${n.slice(0, -".pack".length)}.idx`)).sort();
+  await storage.write(PACK_LIST, new TextEncoder().encode(packs.map((n) => `P ${n}\n`).join("") + "\n"));
+}
