@@ -61,15 +61,14 @@ export class PackFile {
    * having them read back, and its bytes when it kept them: reads then come
    * from memory. An index of up to `checkIndexUpTo` bytes has its checksum
    * verified now, a larger one by `index.verify()` when relied on. An index
-   * that a handle on the same `location` holds is used instead of read again
-   * (see shared-indexes.ts).
+   * that a handle on the same `location` read is used instead of read again
+   * (see shared-indexes.ts; those of packs just written, mostly small ones
+   * soon merged, are not offered).
    */
   static async open(storage: Storage, platform: Platform, base: string, cache: Lru<number, GitObject>, pages: WindowedCache<Uint8Array>, how: { written: { idx: Uint8Array; bytes: number; data?: Uint8Array } } | { checkIndexUpTo: number }, location?: unknown): Promise<PackFile | undefined> {
     if ("written" in how) {
       // An index we just wrote needs no checking.
-      const index = PackIndex.decode(how.written.idx, platform.hash, `${base}.idx`, false);
-      shareIndex(location, base, index);
-      const pack = new PackFile(storage, platform, `${base}.pack`, index, how.written.bytes, cache, pages);
+      const pack = new PackFile(storage, platform, `${base}.pack`, PackIndex.decode(how.written.idx, platform.hash, `${base}.idx`, false), how.written.bytes, cache, pages);
       pack.#data = how.written.data;
       pack.#freshened = true;
       return pack;

@@ -36,6 +36,8 @@ export function findSharedIndex(location: unknown, base: string): PackIndex | un
 export function shareIndex(location: unknown, base: string, index: PackIndex): void {
   const indexes = indexesAt(location, true);
   if (!indexes) return;
+  // Indexes are offered as a handle finds packs (when it opens, and after
+  // another process wrote): a pass over them then costs nothing that matters.
   for (const [b, ref] of indexes) if (!ref.deref()) indexes.delete(b);
   indexes.set(base, new WeakRef(index));
 }

@@ -44,13 +44,20 @@ describe("shared pack indexes", () => {
 
   it("a second handle on the same storage reads no index the first one holds; another storage reads its own", async () => {
     const storage = new CountingStorage();
-    const first = await GitStore.open(storage, { create: "main" });
-    let fs = await first.branches.get("main");
+    const writer = await GitStore.open(storage, { create: "main" });
+    let fs = await writer.branches.get("main");
     for (let i = 0; i < 20; i++) fs = await fs.write(`f${i}`, `v${i}`); // small packs, merged at 16
-    const second = await GitStore.open(storage);
+    await writer.close();
+    const readAll = async (repo: GitStore): Promise<void> => {
+      const seen = await repo.branches.get("main");
+      for (let i = 0; i < 20; i++) expect(await seen.readText(`f${i}`)).toBe(`v${i}`);
+    };
+    const first = await GitStore.open(storage);
+    await readAll(first);
+    expect(storage.indexReads).toBeGreaterThan(0);
     storage.indexReads = 0;
-    const seen = await second.branches.get("main");
-    for (let i = 0; i < 20; i++) expect(await seen.readText(`f${i}`)).toBe(`v${i}`);
+    const second = await GitStore.open(storage);
+    await readAll(second);
     expect(storage.indexReads).toBe(0);
 
     const copy = new CountingStorage();
