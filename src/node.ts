@@ -4,6 +4,7 @@
  * `node:zlib` for hashing and compression, and `FS.dump`.
  */
 import { GitStore as CoreGitStore, type OpenOptions } from "./fs/gitstore.js";
+import { nodeAlternates } from "./node/alternates.js";
 import { nodeExport } from "./node/dump.js";
 import { nodePlatform } from "./node/platform.js";
 import { NodeStorage } from "./storage/node.js";
@@ -25,6 +26,7 @@ export class GitStore extends CoreGitStore {
       storageFor: (path) => new NodeStorage(path),
       localExport: nodeExport,
       locationOf: (s) => (s instanceof NodeStorage ? s.root : s),
+      alternates: nodeAlternates,
     }) as Promise<GitStore>;
   }
 }

@@ -147,7 +147,14 @@ export async function gc(repo: Repo, given: GcOptions | null = {}): Promise<GcSu
     const mtime = (await storage.stat(p.path))?.mtimeMs ?? now;
     for (let i = 0; i < p.index.count; i++) await consider(p.index.id(i), mtime);
   }
-  const kept = [...found.values()].filter((c) => c.size >= 0);
+  let kept = [...found.values()].filter((c) => c.size >= 0);
+  // Objects this repository only borrows (objects/info/alternates) stay where
+  // they are, as git's gc leaves them (repack -l).
+  if (await storage.stat("objects/info/alternates")) {
+    const local: Candidate[] = [];
+    for (const c of kept) if (odb.packs.some((p) => p.index.find(c.id) >= 0) || (await odb.loose.has(c.id))) local.push(c);
+    kept = local;
+  }
   // As git: by type, then path name hash, then size (largest first), then discovery order.
   kept.sort((a, b) => TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || a.nameHash - b.nameHash || b.size - a.size || a.order - b.order);
 

@@ -9,7 +9,7 @@ import type { Storage } from "../storage/storage.js";
 import { FS } from "./fs.js";
 import type { GcOptions, GcSummary } from "./gc.js";
 import { RefMap } from "./refmap.js";
-import { checkIdentity, countOption, DEFAULT_CACHE_BYTES, Repo, type Durability, type LocalExport } from "./repo.js";
+import { checkIdentity, countOption, DEFAULT_CACHE_BYTES, Repo, type Durability, type LocalExport, type RepoOptions } from "./repo.js";
 
 /** Options of {@link GitStore.open}. */
 export interface OpenOptions {
@@ -41,6 +41,8 @@ export interface Runtime {
   readonly localExport?: LocalExport;
   /** A stable identity of a storage's location (e.g. its absolute path). */
   readonly locationOf?: (storage: Storage) => unknown;
+  /** Opens the object databases a repository borrows from (`objects/info/alternates`). */
+  readonly alternates?: RepoOptions["alternates"];
 }
 
 const encoder = new TextEncoder();
@@ -122,6 +124,7 @@ export class GitStore implements AsyncDisposable {
       cacheBytes,
       localExport: runtime.localExport,
       location: runtime.locationOf?.(storage) ?? storage,
+      alternates: runtime.alternates,
     });
     const store = new this(repo);
     if (typeof create === "string") {

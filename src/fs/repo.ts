@@ -6,7 +6,7 @@ import { CorruptObjectError, ValueError } from "../errors.js";
 import { decodeCommit, encodeCommit, type Commit } from "../objects/commit.js";
 import { formatTz } from "../objects/headers.js";
 import { Lru, SecondUse } from "../objects/lru.js";
-import { ObjectDatabase, type ObjectWriter } from "../objects/odb.js";
+import { ObjectDatabase, type ObjectWriter, type ObjectDatabaseOptions } from "../objects/odb.js";
 import type { Platform } from "../objects/platform.js";
 import type { Soon } from "../objects/soon.js";
 import { decodeTag } from "../objects/tag.js";
@@ -40,6 +40,8 @@ export interface RepoOptions {
   readonly localExport: LocalExport | undefined;
   /** Identifies the repository location, to tell snapshots of other repositories apart. */
   readonly location: unknown;
+  /** Opens the object databases of `objects/info/alternates` (see `ObjectDatabaseOptions`). */
+  readonly alternates?: ObjectDatabaseOptions["alternates"];
 }
 
 /** What a handle's caches may hold by default (see `OpenOptions.cacheBytes`). */
@@ -88,7 +90,7 @@ export class Repo {
     // Trees get 2/15 of the budget (8 MiB of the default 60), the object database the rest.
     const treeBytes = Math.floor((options.cacheBytes * 2) / 15);
     this.#trees = new Lru(treeBytes, (tree) => tree.data.length + 8 * tree.length + 64);
-    this.odb = new ObjectDatabase(storage, platform, { cacheBytes: options.cacheBytes - treeBytes, location: options.location });
+    this.odb = new ObjectDatabase(storage, platform, { cacheBytes: options.cacheBytes - treeBytes, location: options.location, alternates: options.alternates });
     this.refs = new RefStore(storage, platform.hash, {
       sync: options.durability === "full",
       logAllRefUpdates: options.logAllRefUpdates,

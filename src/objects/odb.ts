@@ -5,6 +5,7 @@
  */
 import { CorruptObjectError, FileNotFoundError } from "../errors.js";
 import type { Storage } from "../storage/storage.js";
+import type { Alternates } from "./alternates.js";
 import { isId } from "./hash.js";
 import { LooseStore } from "./loose.js";
 import { Lru, SecondUse, WindowedCache } from "./lru.js";
@@ -34,6 +35,12 @@ export interface ObjectDatabaseOptions {
    * handles with the same location share the pack indexes they read.
    */
   readonly location?: unknown;
+  /**
+   * Opens the object databases the repository borrows from
+   * (`objects/info/alternates`: see alternates.ts), at the first scan. Without
+   * it (a storage with no filesystem path), alternates are not followed.
+   */
+  readonly alternates?: (db: ObjectDatabase) => Promise<Alternates | undefined>;
   /**
    * Pack indexes up to this size (default 1 MiB) are hashed whole when
    * opened. A larger one (about 37,000 objects and up) is checked for
@@ -75,6 +82,9 @@ export class ObjectDatabase implements ObjectWriter {
   readonly #pages: WindowedCache<Uint8Array>;
   readonly #indexCheckBytes: number;
   readonly #location: unknown;
+  readonly #options: ObjectDatabaseOptions;
+  // The databases of objects/info/alternates, read at the first scan (`null` until then).
+  #alternates: Alternates | undefined | null = null;
   // Loose files written since the last flush, for the durability barrier.
   #unflushed: string[] = [];
   /**
@@ -114,6 +124,7 @@ export class ObjectDatabase implements ObjectWriter {
     this.#blobs = new Lru(Math.floor(bytes / 13), (o) => o.data.length + 64);
     this.#indexCheckBytes = options.indexCheckBytes ?? 1024 * 1024;
     this.#location = options.location;
+    this.#options = options;
     this.emptyTree = hashObject(platform.hash, "tree", new Uint8Array(0));
   }
 
@@ -136,6 +147,7 @@ export class ObjectDatabase implements ObjectWriter {
     }
     this.#packs = kept;
     this.#scanned = true;
+    if (this.#alternates === null) this.#alternates = await this.#options.alternates?.(this);
   }
 
   /** Whether the object exists (packs as last scanned, then loose). */
@@ -170,7 +182,10 @@ export class ObjectDatabase implements ObjectWriter {
       return true;
     }
     const looseMayHave = !writing || this.#looseDirs.has(id.slice(0, 2));
-    if (!looseMayHave || !(await this.loose.has(id))) return false;
+    if (!looseMayHave || !(await this.loose.has(id))) {
+      // What the repositories this one borrows from hold counts as stored, as for git.
+      return this.#alternates?.has(id) ?? false;
+    }
     if (!writing) return true;
     // Gone between the lookup and the freshening (packed and removed by a gc): store it again.
     if (!(await this.loose.freshen(id))) return false;
@@ -223,7 +238,7 @@ export class ObjectDatabase implements ObjectWriter {
       if (rescanned && !vanished) {
         // Before calling it absent: a damaged index may be hiding it.
         for (const p of this.#packs) p.index.verify();
-        return undefined;
+        return this.#alternates?.find(id);
       }
       await this.rescan();
       rescanned = true;
@@ -353,6 +368,7 @@ export class ObjectDatabase implements ObjectWriter {
         if (!e.isDirectory && id.startsWith(prefix) && isId(id, this.platform.hash)) found.add(id);
       }
     }
+    for (const id of (await this.#alternates?.findByPrefix(prefix)) ?? []) found.add(id);
     return [...found].sort();
   }
 
@@ -368,6 +384,8 @@ export class ObjectDatabase implements ObjectWriter {
     for (const cache of [this.#deltaCache, this.#pages, this.#blobs, this.#blobUse, this.#known]) cache.clear();
     this.#packs = [];
     this.#scanned = false;
+    this.#alternates?.close();
+    this.#alternates = null;
   }
 
   /** The packs currently open. */

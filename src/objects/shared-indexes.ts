@@ -8,34 +8,20 @@
  */
 import type { PackIndex } from "./pack-index.js";
 
-type Indexes = Map<string, WeakRef<PackIndex>>;
-
-// A repository is known by its location (a directory's path) or, for a
-// storage with none, by the storage object itself.
-const byPath = new Map<string, Indexes>();
-const byObject = new WeakMap<object, Indexes>();
-
-function indexesAt(location: unknown, create: boolean): Indexes | undefined {
-  if (typeof location === "string") {
-    let found = byPath.get(location);
-    if (!found && create) byPath.set(location, (found = new Map()));
-    return found;
-  }
-  if (typeof location !== "object" || location === null) return undefined;
-  let found = byObject.get(location);
-  if (!found && create) byObject.set(location, (found = new Map()));
-  return found;
-}
+// By a repository's location (its directory's path), then by pack. A
+// storage without a path (in memory, in a browser) shares nothing.
+const byPath = new Map<string, Map<string, WeakRef<PackIndex>>>();
 
 /** The index of the pack `base` (`objects/pack/pack-<checksum>`) at `location`, if a handle holds it. */
 export function findSharedIndex(location: unknown, base: string): PackIndex | undefined {
-  return indexesAt(location, false)?.get(base)?.deref();
+  return typeof location === "string" ? byPath.get(location)?.get(base)?.deref() : undefined;
 }
 
 /** Offer `index` (of the pack `base` at `location`) to the handles opened later. */
 export function shareIndex(location: unknown, base: string, index: PackIndex): void {
-  const indexes = indexesAt(location, true);
-  if (!indexes) return;
+  if (typeof location !== "string") return;
+  let indexes = byPath.get(location);
+  if (!indexes) byPath.set(location, (indexes = new Map()));
   // Indexes are offered as a handle finds packs (when it opens, and after
   // another process wrote): a pass over them then costs nothing that matters.
   for (const [b, ref] of indexes) if (!ref.deref()) indexes.delete(b);
