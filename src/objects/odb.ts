@@ -31,8 +31,8 @@ export interface ObjectDatabaseOptions {
    */
   readonly cacheBytes?: number;
   /**
-   * Identifies the repository (a directory's path, or the storage object):
-   * handles with the same location share the pack indexes they read.
+   * Identifies the repository: handles whose location is the same directory
+   * path share the pack indexes they read (see shared-indexes.ts).
    */
   readonly location?: unknown;
   /**
@@ -81,7 +81,6 @@ export class ObjectDatabase implements ObjectWriter {
   readonly #deltaCache: Lru<number, GitObject>;
   readonly #pages: WindowedCache<Uint8Array>;
   readonly #indexCheckBytes: number;
-  readonly #location: unknown;
   readonly #options: ObjectDatabaseOptions;
   // The databases of objects/info/alternates, read at the first scan (`null` until then).
   #alternates: Alternates | undefined | null = null;
@@ -123,7 +122,6 @@ export class ObjectDatabase implements ObjectWriter {
     this.#pages = new WindowedCache(PAGE_WINDOW, Math.floor((bytes * 4) / 13), (page) => page.length);
     this.#blobs = new Lru(Math.floor(bytes / 13), (o) => o.data.length + 64);
     this.#indexCheckBytes = options.indexCheckBytes ?? 1024 * 1024;
-    this.#location = options.location;
     this.#options = options;
     this.emptyTree = hashObject(platform.hash, "tree", new Uint8Array(0));
   }
@@ -142,7 +140,7 @@ export class ObjectDatabase implements ObjectWriter {
     const have = new Set(kept.map((p) => p.path.slice(0, -5)));
     for (const base of [...bases].sort()) {
       if (have.has(base)) continue;
-      const pack = await PackFile.open(this.storage, this.platform, base, this.#deltaCache, this.#pages, { checkIndexUpTo: this.#indexCheckBytes }, this.#location);
+      const pack = await PackFile.open(this.storage, this.platform, base, this.#deltaCache, this.#pages, { checkIndexUpTo: this.#indexCheckBytes }, this.#options.location);
       if (pack) kept.push(pack);
     }
     this.#packs = kept;
@@ -235,10 +233,13 @@ export class ObjectDatabase implements ObjectWriter {
       }
       pending = undefined;
       if (obj) return this.#accept(id, obj);
+      // A repository that borrows objects finds most of them there: before
+      // a rescan, which lists the pack directory.
+      if (!rescanned && this.#alternates && (obj = await this.#alternates.find(id))) return obj;
       if (rescanned && !vanished) {
         // Before calling it absent: a damaged index may be hiding it.
         for (const p of this.#packs) p.index.verify();
-        return this.#alternates?.find(id);
+        return undefined;
       }
       await this.rescan();
       rescanned = true;
@@ -305,7 +306,7 @@ export class ObjectDatabase implements ObjectWriter {
     if (!this.#scanned) await this.rescan();
     const path = `${published.base}.pack`;
     if (this.#packs.some((p) => p.path === path)) return;
-    const pack = await PackFile.open(this.storage, this.platform, published.base, this.#deltaCache, this.#pages, { written: published }, this.#location);
+    const pack = await PackFile.open(this.storage, this.platform, published.base, this.#deltaCache, this.#pages, { written: published }, this.#options.location);
     if (pack) this.#packs.push(pack);
   }
 
