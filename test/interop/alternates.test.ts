@@ -3,7 +3,9 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CorruptObjectError, GitStore } from "../../src/node.js";
+import { CorruptObjectError, GitStore, KeyError, NodeStorage, nodePlatform } from "../../src/node.js";
+import { nodeAlternates } from "../../src/node/alternates.js";
+import { ObjectDatabase } from "../../src/objects/odb.js";
 import { decodeAlternates } from "../../src/objects/alternates.js";
 import { cleanupTemp, fsck, git, GIT_ENV, tempDir } from "../helpers/git.js";
 import { makeGitRepo } from "../helpers/make-repo.js";
@@ -78,6 +80,23 @@ describe("objects/info/alternates", () => {
     const repo = await GitStore.open(c);
     expect(await ourFiles(repo)).toEqual(gitFiles(a));
     await repo.close();
+  });
+
+  it("an alternate naming the repository itself, or one that names it back, is not opened again", async () => {
+    const a = makeGitRepo(join(tempDir(), "cycle-a.git"), { commits: 3, files: 4, editsPerCommit: 1, seed: 41 });
+    const b = join(tempDir(), "cycle-b.git");
+    execFileSync("git", ["clone", "-q", "--bare", "--shared", a, b], { env: GIT_ENV });
+    writeFileSync(join(a, "objects/info/alternates"), `${join(a, "objects")}\n../../cycle-b.git/objects\n`.replace("../../cycle-b.git", relative(join(a, "objects"), b)));
+    const repo = await GitStore.open(b);
+    expect(await ourFiles(repo)).toEqual(gitFiles(a));
+    await expect(repo.snapshot("f".repeat(40))).rejects.toThrow(KeyError);
+    await repo.close();
+    // b borrows from a; a's own list (itself, and b) adds nothing more.
+    const fromB = (await nodeAlternates(new ObjectDatabase(new NodeStorage(b), nodePlatform)))!;
+    expect(fromB.databases.length).toBe(1);
+    const fromA = await nodeAlternates(fromB.databases[0] as ObjectDatabase, [join(b, "objects")]);
+    expect(fromA?.databases.length).toBe(0);
+    fromB.close();
   });
 
   it("an object in no alternate either is still missing, and names itself", async () => {
