@@ -27,11 +27,22 @@ async function clear(abs: string): Promise<void> {
   else await fsp.unlink(abs);
 }
 
+const NAME_MAX = 255;
+const PATH_MAX = 4095;
+
 export const nodeExport: LocalExport = {
   async dump(dir: string, items: readonly DumpItem[]): Promise<void> {
     const root = nodePath.resolve(dir);
-    // Check every symbolic link first: refuse before anything is written.
+    // Check every name and symbolic link first: refuse before anything is written.
+    const encoder = new TextEncoder();
     for (const item of items) {
+      // Git stores names no local file system takes (most allow 255 bytes a
+      // name and 4,095 a path): typed, before anything is written, rather
+      // than a bare ENAMETOOLONG halfway.
+      const tooLong = item.path.split("/").find((name) => encoder.encode(name).length > NAME_MAX);
+      if (tooLong !== undefined || encoder.encode(nodePath.join(root, item.path)).length > PATH_MAX) {
+        throw new ValueError(`refusing to dump ${item.path}: ${tooLong !== undefined ? `a name of ${encoder.encode(tooLong).length} bytes` : "the path"} is longer than a local file system allows`);
+      }
       if (item.kind !== "symlink") continue;
       const target = new TextDecoder().decode(item.data);
       const linkDir = nodePath.dirname(nodePath.join(root, item.path));

@@ -96,6 +96,27 @@ describe("dump", () => {
     }
   });
 
+  it("refuses a name or path longer than a local file system takes (git takes it), before writing anything", async () => {
+    const path = join(tempDir(), "long.git");
+    const repo = await GitStore.open(path, { create: "main" });
+    const fs = await repo.branches.get("main");
+    const long = "é".repeat(130); // 260 bytes: over the 255 a name may have
+    const named = await fs.batch((b) => {
+      b.write("a.txt", "first");
+      b.write(`dir/${long}`, "x");
+    });
+    expect(git(path, ["ls-tree", "-r", "-z", "--name-only", "main"]).split("\0")).toContain(`dir/${long}`);
+    const out = join(tempDir(), "out-long");
+    await expect(named.dump(out)).rejects.toThrow(ValueError);
+    expect(existsSync(out)).toBe(false);
+    const deep = await named.write(Array.from({ length: 20 }, () => "d".repeat(250)).join("/"), "deep");
+    await expect(deep.dump(out)).rejects.toThrow(/longer than a local file system allows/);
+    expect(existsSync(out)).toBe(false);
+    await (await deep.remove("d".repeat(250)).then((f) => f.remove("dir")).then((f) => f.write("dir/" + "é".repeat(127), "254 bytes"))).dump(out); // within the limits
+    expect(readFileSync(join(out, "dir", "é".repeat(127)), "utf8")).toBe("254 bytes");
+    await repo.close();
+  });
+
   it("refuses a tree holding an entry git forbids, before writing anything", async () => {
     const path = join(tempDir(), "f.git");
     const repo = await GitStore.open(path, { create: "main" });
