@@ -1,8 +1,9 @@
 /** Exporting a snapshot into a local directory without ever leaving it. */
 import { constants, promises as fsp } from "node:fs";
 import * as nodePath from "node:path";
-import { NotADirectoryError, ValueError } from "../errors.js";
+import { FileNotFoundError, NotADirectoryError, ValueError } from "../errors.js";
 import type { DumpItem, LocalExport } from "../fs/repo.js";
+import { makeDirectories } from "../storage/node.js";
 
 function errno(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
@@ -53,7 +54,12 @@ export const nodeExport: LocalExport = {
     }
     // A file where the directory (or one of its parents) should be: refused, typed, before anything is written.
     const notADir = (): NotADirectoryError => new NotADirectoryError(`cannot dump into ${dir}: a file is in the way`);
-    await fsp.mkdir(root, { recursive: true }).catch((e: unknown) => Promise.reject(errno(e) === "ENOTDIR" || errno(e) === "EEXIST" ? notADir() : e));
+    try {
+      makeDirectories(root);
+    } catch (e) {
+      if (errno(e) === "ENOENT") throw new FileNotFoundError(`cannot dump into ${dir}: its parent directory cannot hold it`);
+      throw errno(e) === "ENOTDIR" || errno(e) === "EEXIST" ? notADir() : e;
+    }
     // Items come parents first, so every directory is made real before use.
     for (const item of items) {
       const abs = nodePath.join(root, item.path);

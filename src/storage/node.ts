@@ -1,6 +1,6 @@
 import * as fsys from "node:fs";
 import * as nodePath from "node:path";
-import { CorruptObjectError, FileNotFoundError, ValueError } from "../errors.js";
+import { CorruptObjectError, FileNotFoundError, NotADirectoryError, ValueError } from "../errors.js";
 import { checkPath, dirname, type DirEntry, type FileStat, type Storage, type WriteOptions } from "./storage.js";
 
 const { constants } = fsys;
@@ -8,6 +8,49 @@ const MAX_OPEN_HANDLES = 32;
 
 function errno(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** lstat, `undefined` when nothing is there (also under a file, where the OS says ENOTDIR). */
+function lstatIfAny(abs: string): fsys.Stats | undefined {
+  try {
+    return fsys.lstatSync(abs, { throwIfNoEntry: false });
+  } catch (e) {
+    if (errno(e) === "ENOTDIR") return undefined;
+    throw e;
+  }
+}
+
+/**
+ * `mkdir -p`, Node's `{ recursive: true }` but for one case: where a parent
+ * exists yet creating the child says ENOENT (anywhere in `/proc`, or below a
+ * dangling symbolic link), Node creates the parent again and retries the
+ * child forever, blocking the process; here that ENOENT is the answer.
+ */
+export function makeDirectories(abs: string): void {
+  const missing: string[] = [];
+  for (let dir = abs; ; dir = nodePath.dirname(dir)) {
+    try {
+      fsys.mkdirSync(dir);
+    } catch (e) {
+      const code = errno(e);
+      if (code === "ENOENT" && nodePath.dirname(dir) !== dir) {
+        missing.push(dir);
+        continue;
+      }
+      if (code !== "EEXIST") throw e;
+      // A file, or a symbolic link leading nowhere, where a directory should be.
+      if (!fsys.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${abs}'`), { code: "ENOTDIR", path: dir });
+    }
+    break;
+  }
+  // Top down, each once: a parent that exists now and a child still ENOENT is final.
+  for (const dir of missing.reverse()) {
+    try {
+      fsys.mkdirSync(dir);
+    } catch (e) {
+      if (errno(e) !== "EEXIST") throw e;
+    }
+  }
 }
 
 // Where small files are read whole (see `read`).
@@ -73,7 +116,7 @@ export class NodeStorage implements Storage {
     for (const part of parts) {
       prefix = prefix === "" ? part : `${prefix}/${part}`;
       if (this.#confined.has(prefix)) continue;
-      const st = fsys.lstatSync(this.root + "/" + prefix, { throwIfNoEntry: false });
+      const st = lstatIfAny(this.root + "/" + prefix);
       if (!st) return false;
       if (st.isSymbolicLink()) {
         this.#realRoot ??= fsys.realpathSync.native(this.root);
@@ -266,7 +309,7 @@ export class NodeStorage implements Storage {
 
   async stat(path: string): Promise<FileStat | undefined> {
     if (!this.#confine(dirname(path))) return undefined;
-    const st = fsys.lstatSync(path === "" ? this.root : this.#abs(path), { throwIfNoEntry: false });
+    const st = lstatIfAny(path === "" ? this.root : this.#abs(path));
     return st && { isDirectory: st.isDirectory(), size: st.size, mtimeMs: st.mtimeMs };
   }
 
@@ -277,7 +320,13 @@ export class NodeStorage implements Storage {
   #mkdirs(dir: string): void {
     // Always ask the OS: a directory seen before may have been removed since (git gc prunes empty ones).
     this.#confine(dir);
-    fsys.mkdirSync(dir === "" ? this.root : this.#abs(dir), { recursive: true });
+    try {
+      makeDirectories(dir === "" ? this.root : this.#abs(dir));
+    } catch (e) {
+      if (errno(e) === "ENOTDIR") throw new NotADirectoryError(`cannot create ${dir === "" ? this.root : this.#abs(dir)}: a file is in the way`);
+      if (errno(e) === "ENOENT") throw new FileNotFoundError(`cannot create ${dir === "" ? this.root : this.#abs(dir)}: its parent directory cannot hold it`);
+      throw e;
+    }
   }
 
   async sync(paths: readonly string[], options?: { readonly contentOnly?: boolean }): Promise<void> {

@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, rmdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, rmdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CorruptObjectError } from "../../src/errors.js";
@@ -34,6 +34,30 @@ describe("NodeStorage confinement", () => {
     await expect(s.write("refs/heads/new", new Uint8Array([1]))).rejects.toThrow(CorruptObjectError);
     await expect(s.createExclusive("refs/heads/x.lock", new Uint8Array([1]))).rejects.toThrow(CorruptObjectError);
     await expect(s.read("refs/file")).rejects.toThrow(/symbolic link/);
+  });
+});
+
+describe("NodeStorage where no directory can be made", () => {
+  it("a parent that exists but takes no child (/proc, a dangling symlink) or a file in the way fails typed, and does not spin", () => {
+    const base = tempDir();
+    writeFileSync(join(base, "afile"), "x");
+    symlinkSync(join(base, "nowhere"), join(base, "dangling"));
+    // In a child process: the failure this guards against blocks its process for good.
+    const r = spawnSync("node", [join(import.meta.dirname, "../fixtures/unmakeable-dirs.mjs"), base], { timeout: 30_000, encoding: "utf8" });
+    expect(r.signal).toBeNull();
+    const lines = r.stdout.trim().split("\n");
+    const expected = [
+      ...(existsSync("/proc/self") ? ["open proc: FileNotFoundError ENOENT", "create proc: FileNotFoundError ENOENT", "mkdirp proc: FileNotFoundError ENOENT", "dump proc: FileNotFoundError ENOENT"] : []),
+      "open file: FileNotFoundError ENOENT",
+      "create file: NotADirectoryError ENOTDIR",
+      "mkdirp file: NotADirectoryError ENOTDIR",
+      "dump file: NotADirectoryError ENOTDIR",
+      "open dangling: FileNotFoundError ENOENT",
+      "create dangling: NotADirectoryError ENOTDIR",
+      "mkdirp dangling: NotADirectoryError ENOTDIR",
+      "dump dangling: NotADirectoryError ENOTDIR",
+    ];
+    expect(lines.filter((l) => existsSync("/proc/self") || !l.includes("proc"))).toEqual(expected);
   });
 });
 
