@@ -10,6 +10,11 @@ function errno(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/** A read's error, as `CorruptObjectError` where the file is a pipe (which has no positions to read at). */
+function notRegular(e: unknown, path: string): unknown {
+  return errno(e) === "ESPIPE" ? new CorruptObjectError(`${path}: is not a regular file`) : e;
+}
+
 /** lstat, `undefined` when nothing is there (also under a file, where the OS says ENOTDIR). */
 function lstatIfAny(abs: string): fsys.Stats | undefined {
   try {
@@ -135,9 +140,13 @@ export class NodeStorage implements Storage {
   #open(path: string, flags: number): number {
     this.#confine(dirname(path));
     try {
-      return fsys.openSync(this.#abs(path), flags | constants.O_NOFOLLOW, 0o666);
+      // O_NONBLOCK: a named pipe planted in a repository opens at once (and
+      // reads as empty) instead of blocking the process until a writer
+      // comes; git itself hangs there. Regular files ignore the flag.
+      return fsys.openSync(this.#abs(path), flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o666);
     } catch (e) {
       if (errno(e) === "ELOOP") throw new CorruptObjectError(`${path}: is a symbolic link (refusing to follow it)`);
+      if (errno(e) === "ENXIO") throw new CorruptObjectError(`${path}: is not a regular file`);
       throw e;
     }
   }
@@ -166,7 +175,7 @@ export class NodeStorage implements Storage {
       return readInto(fd, out, n, 0);
     } catch (e) {
       if (errno(e) === "EISDIR") throw new ValueError(`${path} is a directory`);
-      throw e;
+      throw notRegular(e, path);
     } finally {
       fsys.closeSync(fd);
     }
@@ -188,7 +197,11 @@ export class NodeStorage implements Storage {
         fsys.closeSync(oldFd);
       }
     }
-    return readInto(fd, new Uint8Array(length), 0, offset);
+    try {
+      return readInto(fd, new Uint8Array(length), 0, offset);
+    } catch (e) {
+      throw notRegular(e, path);
+    }
   }
 
   async write(path: string, data: Uint8Array, options?: WriteOptions): Promise<void> {

@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CorruptObjectError } from "../../src/errors.js";
+import { GitStore } from "../../src/node.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { NodeStorage } from "../../src/storage/node.js";
 import type { Storage } from "../../src/storage/storage.js";
@@ -58,6 +59,25 @@ describe("NodeStorage where no directory can be made", () => {
       "dump dangling: NotADirectoryError ENOTDIR",
     ];
     expect(lines.filter((l) => existsSync("/proc/self") || !l.includes("proc"))).toEqual(expected);
+  });
+});
+
+describe("NodeStorage and named pipes", () => {
+  it("a pipe where a file should be is CorruptObjectError, and nothing blocks (git itself hangs there)", async () => {
+    const dir = join(tempDir(), "pipes.git");
+    const repo = await GitStore.open(dir, { create: "main" });
+    const fs = await (await repo.branches.get("main")).write("a.txt", "a");
+    await repo.branches.set("logged", fs);
+    await repo.close();
+    const pipe = (path: string): void => {
+      rmSync(join(dir, path), { force: true });
+      execFileSync("mkfifo", [join(dir, path)]);
+    };
+    const pack = readdirSync(join(dir, "objects/pack")).find((f) => f.endsWith(".pack"))!;
+    for (const path of ["HEAD", "refs/heads/piped", `objects/pack/${pack}`, "logs/refs/heads/logged"]) pipe(path);
+    const r = spawnSync("node", [join(import.meta.dirname, "../fixtures/fifo-reader.mjs"), dir], { timeout: 30_000, encoding: "utf8" });
+    expect(r.signal).toBeNull();
+    expect(r.stdout.trim().split("\n")).toEqual(["HEAD: CorruptObjectError", "branch: CorruptObjectError", "pack: CorruptObjectError", "write: CorruptObjectError"]);
   });
 });
 
