@@ -125,7 +125,14 @@ export class NodeStorage implements Storage {
       if (!st) return false;
       if (st.isSymbolicLink()) {
         this.#realRoot ??= fsys.realpathSync.native(this.root);
-        const real = fsys.realpathSync.native(this.root + "/" + prefix);
+        let real: string;
+        try {
+          real = fsys.realpathSync.native(this.root + "/" + prefix);
+        } catch (e) {
+          if (errno(e) === "ENOENT") return false; // leads nowhere: nothing below it exists
+          if (errno(e) === "ELOOP") throw new CorruptObjectError(`${prefix}: symbolic links in a loop`);
+          throw e;
+        }
         if (real !== this.#realRoot && !real.startsWith(this.#realRoot + "/")) {
           throw new CorruptObjectError(`${prefix}: symbolic link leads outside the repository ${this.root}`);
         }

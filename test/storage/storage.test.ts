@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CorruptObjectError } from "../../src/errors.js";
+import { CorruptObjectError, NotADirectoryError } from "../../src/errors.js";
 import { GitStore } from "../../src/node.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { NodeStorage } from "../../src/storage/node.js";
@@ -35,6 +35,24 @@ describe("NodeStorage confinement", () => {
     await expect(s.write("refs/heads/new", new Uint8Array([1]))).rejects.toThrow(CorruptObjectError);
     await expect(s.createExclusive("refs/heads/x.lock", new Uint8Array([1]))).rejects.toThrow(CorruptObjectError);
     await expect(s.read("refs/file")).rejects.toThrow(/symbolic link/);
+  });
+});
+
+describe("NodeStorage and symbolic links that lead nowhere", () => {
+  it("a loop of links is CorruptObjectError; a dangling link holds nothing and is not written through", async () => {
+    const root = join(tempDir(), "repo");
+    mkdirSync(join(root, "refs"), { recursive: true });
+    symlinkSync("loop", join(root, "refs/loop"));
+    const nowhere = join(tempDir(), "nowhere");
+    symlinkSync(nowhere, join(root, "refs/dangling"));
+    const s = new NodeStorage(root);
+    await expect(s.read("refs/loop/x")).rejects.toThrow(CorruptObjectError);
+    await expect(s.list("refs/loop")).rejects.toThrow(/loop/);
+    await expect(s.createExclusive("refs/loop/x.lock", new Uint8Array([1]))).rejects.toThrow(CorruptObjectError);
+    expect(await s.read("refs/dangling/x")).toBeUndefined();
+    expect(await s.stat("refs/dangling/x")).toBeUndefined();
+    await expect(s.write("refs/dangling/x", new Uint8Array([1]))).rejects.toThrow(NotADirectoryError);
+    expect(existsSync(nowhere)).toBe(false);
   });
 });
 
