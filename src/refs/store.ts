@@ -154,17 +154,6 @@ export class RefStore {
     return [...found].map(([name, id]) => ({ name, id })).sort((a, b) => compareRefNames(a.name, b.name));
   }
 
-  /** Point symbolic ref `name` (e.g. `HEAD`) at `target`. */
-  async writeSymbolic(name: string, target: string): Promise<void> {
-    checkRefName(target);
-    const lock = await Lock.acquire(this.storage, name, encoder.encode(`ref: ${target}\n`), { timeoutMs: this.#timeout, sync: this.#sync });
-    try {
-      await lock.commit();
-    } finally {
-      await lock.rollback();
-    }
-  }
-
   /** One compare-and-swap update (or deletion). */
   async update(edit: RefEdit): Promise<void> {
     await this.transaction([edit]);
@@ -316,12 +305,26 @@ export class RefStore {
     if (this.#logAll && (path === "logs/HEAD" || name.startsWith("refs/heads/"))) await this.storage.append(path, line, { sync: this.#sync });
     else if (await this.storage.stat(path)) await this.storage.append(path, line, { sync: this.#sync });
   }
+}
 
-  /** The reflog of `name` (oldest first); empty when there is none. */
-  async readReflog(name: string): Promise<ReflogEntry[]> {
-    const bytes = await this.storage.read(`logs/${name}`);
-    return bytes ? decodeReflog(decoder.decode(bytes)) : [];
+// Functions rather than methods: the product never calls them, and a bundler
+// drops what no one imports (the browser entry counts its bytes).
+
+/** Point symbolic ref `name` (e.g. `HEAD`) of `refs` at `target`. */
+export async function writeSymbolicRef(refs: RefStore, name: string, target: string): Promise<void> {
+  checkRefName(target);
+  const lock = await Lock.acquire(refs.storage, name, encoder.encode(`ref: ${target}\n`), { timeoutMs: refs.options.lockTimeoutMs ?? 1000, sync: refs.options.sync ?? false });
+  try {
+    await lock.commit();
+  } finally {
+    await lock.rollback();
   }
+}
+
+/** The reflog of `name` in `refs` (oldest first); empty when there is none. */
+export async function readReflog(refs: RefStore, name: string): Promise<ReflogEntry[]> {
+  const bytes = await refs.storage.read(`logs/${name}`);
+  return bytes ? decodeReflog(decoder.decode(bytes)) : [];
 }
 
 function checkExpected(e: RefEdit, old: string | undefined): void {

@@ -12,7 +12,7 @@ import { GitStore } from "../../src/node.js";
 import { nodePlatform } from "../../src/node/platform.js";
 import { refNameProblem } from "../../src/refs/names.js";
 import { decodePackedRefs, encodePackedRefs } from "../../src/refs/packed-refs.js";
-import { RefStore } from "../../src/refs/store.js";
+import { readReflog, RefStore, writeSymbolicRef } from "../../src/refs/store.js";
 import { NodeStorage } from "../../src/storage/node.js";
 import { cleanupTemp, fsck, git, GIT_ENV, gitInit, tempDir } from "../helpers/git.js";
 
@@ -74,7 +74,7 @@ describe("refs against git", () => {
     await refs.update({ name: "refs/heads/main", newId: commits[1]!, expected: { kind: "value", id: commits[0]! }, message: "advance\n  main   now " });
     await refs.update({ name: "refs/heads/feature/x", newId: commits[2]!, message: "feature" });
     await refs.update({ name: "refs/tags/v1", newId: commits[0]!, expected: { kind: "absent" } });
-    await refs.writeSymbolic("HEAD", "refs/heads/feature/x");
+    await writeSymbolicRef(refs, "HEAD", "refs/heads/feature/x");
     expect(git(dir, ["for-each-ref", "--format=%(refname) %(objectname)"]).trim().split("\n")).toEqual([`refs/heads/feature/x ${commits[2]}`, `refs/heads/main ${commits[1]}`, `refs/tags/v1 ${commits[0]}`]);
     expect(git(dir, ["show-ref", "--verify", "refs/heads/main"]).trim()).toBe(`${commits[1]} refs/heads/main`);
     expect(git(dir, ["symbolic-ref", "HEAD"]).trim()).toBe("refs/heads/feature/x");
@@ -191,7 +191,7 @@ describe("compare-and-swap and transactions", () => {
     await expect(second).rejects.toThrow(RefConflictError);
     expect(await refs.resolve("refs/heads/main")).toBe(commits[1]);
     expect(locks()).toEqual([]);
-    expect((await refs.readReflog("refs/heads/main")).map((e) => e.newId)).toEqual([commits[0], commits[1]]);
+    expect((await readReflog(refs, "refs/heads/main")).map((e) => e.newId)).toEqual([commits[0], commits[1]]);
   });
 
   it("refuses a/b next to a", async () => {
@@ -223,7 +223,7 @@ describe("compare-and-swap and transactions", () => {
       expect(r.lockErrors).toBe(0);
       expect(r.successes.length + r.conflicts).toBe(50);
     }
-    const log = await refs.readReflog("refs/heads/main");
+    const log = await readReflog(refs, "refs/heads/main");
     expect(log).toHaveLength(1 + successes.length);
     for (let i = 1; i < log.length; i++) expect(log[i]!.oldId).toBe(log[i - 1]!.newId); // a chain: nothing lost
     expect(new Set(log.slice(1).map((e) => e.newId))).toEqual(new Set(successes));
