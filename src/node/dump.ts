@@ -1,7 +1,7 @@
 /** Exporting a snapshot into a local directory without ever leaving it. */
 import { constants, promises as fsp } from "node:fs";
 import * as nodePath from "node:path";
-import { FileNotFoundError, NotADirectoryError, ValueError } from "../errors.js";
+import { ValueError } from "../errors.js";
 import type { DumpItem, LocalExport } from "../fs/repo.js";
 import { makeDirectories } from "../storage/node.js";
 
@@ -53,13 +53,7 @@ export const nodeExport: LocalExport = {
       }
     }
     // A file where the directory (or one of its parents) should be: refused, typed, before anything is written.
-    const notADir = (): NotADirectoryError => new NotADirectoryError(`cannot dump into ${dir}: a file is in the way`);
-    try {
-      makeDirectories(root);
-    } catch (e) {
-      if (errno(e) === "ENOENT") throw new FileNotFoundError(`cannot dump into ${dir}: its parent directory cannot hold it`);
-      throw errno(e) === "ENOTDIR" || errno(e) === "EEXIST" ? notADir() : e;
-    }
+    makeDirectories(root);
     // Items come parents first, so every directory is made real before use.
     for (const item of items) {
       const abs = nodePath.join(root, item.path);

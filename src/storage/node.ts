@@ -29,32 +29,40 @@ function lstatIfAny(abs: string): fsys.Stats | undefined {
  * `mkdir -p`, Node's `{ recursive: true }` but for one case: where a parent
  * exists yet creating the child says ENOENT (anywhere in `/proc`, or below a
  * dangling symbolic link), Node creates the parent again and retries the
- * child forever, blocking the process; here that ENOENT is the answer.
+ * child forever, blocking the process; here that ENOENT is the answer
+ * (`FileNotFoundError`). A file (or a link leading nowhere) in the way is
+ * `NotADirectoryError`.
  */
 export function makeDirectories(abs: string): void {
+  const inTheWay = (): NotADirectoryError => new NotADirectoryError(`cannot create ${abs}: a file is in the way`);
   const missing: string[] = [];
-  for (let dir = abs; ; dir = nodePath.dirname(dir)) {
-    try {
-      fsys.mkdirSync(dir);
-    } catch (e) {
-      const code = errno(e);
-      if (code === "ENOENT" && nodePath.dirname(dir) !== dir) {
-        missing.push(dir);
-        continue;
+  try {
+    for (let dir = abs; ; dir = nodePath.dirname(dir)) {
+      try {
+        fsys.mkdirSync(dir);
+      } catch (e) {
+        const code = errno(e);
+        if (code === "ENOENT" && nodePath.dirname(dir) !== dir) {
+          missing.push(dir);
+          continue;
+        }
+        if (code !== "EEXIST") throw e;
+        if (!fsys.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw inTheWay();
       }
-      if (code !== "EEXIST") throw e;
-      // A file, or a symbolic link leading nowhere, where a directory should be.
-      if (!fsys.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${abs}'`), { code: "ENOTDIR", path: dir });
+      break;
     }
-    break;
-  }
-  // Top down, each once: a parent that exists now and a child still ENOENT is final.
-  for (const dir of missing.reverse()) {
-    try {
-      fsys.mkdirSync(dir);
-    } catch (e) {
-      if (errno(e) !== "EEXIST") throw e;
+    // Top down, each once: a parent that exists now and a child still ENOENT is final.
+    for (const dir of missing.reverse()) {
+      try {
+        fsys.mkdirSync(dir);
+      } catch (e) {
+        if (errno(e) !== "EEXIST") throw e;
+      }
     }
+  } catch (e) {
+    if (errno(e) === "ENOTDIR") throw inTheWay();
+    if (errno(e) === "ENOENT") throw new FileNotFoundError(`cannot create ${abs}: its parent directory cannot hold it`);
+    throw e;
   }
 }
 
@@ -340,13 +348,7 @@ export class NodeStorage implements Storage {
   #mkdirs(dir: string): void {
     // Always ask the OS: a directory seen before may have been removed since (git gc prunes empty ones).
     this.#confine(dir);
-    try {
-      makeDirectories(dir === "" ? this.root : this.#abs(dir));
-    } catch (e) {
-      if (errno(e) === "ENOTDIR") throw new NotADirectoryError(`cannot create ${dir === "" ? this.root : this.#abs(dir)}: a file is in the way`);
-      if (errno(e) === "ENOENT") throw new FileNotFoundError(`cannot create ${dir === "" ? this.root : this.#abs(dir)}: its parent directory cannot hold it`);
-      throw e;
-    }
+    makeDirectories(dir === "" ? this.root : this.#abs(dir));
   }
 
   async sync(paths: readonly string[], options?: { readonly contentOnly?: boolean }): Promise<void> {
