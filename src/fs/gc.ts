@@ -151,9 +151,8 @@ export async function gc(repo: Repo, given: GcOptions | null = {}): Promise<GcSu
   // Objects this repository only borrows (objects/info/alternates) stay where
   // they are, as git's gc leaves them (repack -l).
   if (await storage.stat("objects/info/alternates")) {
-    const local: Candidate[] = [];
-    for (const c of kept) if (odb.packs.some((p) => p.index.find(c.id) >= 0) || (await odb.loose.has(c.id))) local.push(c);
-    kept = local;
+    const looseIds = new Set(loose.map((l) => l.id));
+    kept = kept.filter((c) => looseIds.has(c.id) || oldPacks.some((p) => p.index.find(c.id) >= 0));
   }
   // As git: by type, then path name hash, then size (largest first), then discovery order.
   kept.sort((a, b) => TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || a.nameHash - b.nameHash || b.size - a.size || a.order - b.order);
