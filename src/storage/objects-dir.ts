@@ -37,31 +37,15 @@ export class ObjectsDirectory implements Storage {
     await this.inner.close?.();
   }
 
-  async write(): Promise<void> {
-    readOnly();
-  }
-
-  async createExclusive(): Promise<boolean> {
-    return readOnly();
-  }
-
-  async append(): Promise<void> {
-    readOnly();
-  }
-
-  async rename(): Promise<void> {
-    readOnly();
-  }
-
-  async remove(): Promise<boolean> {
-    return readOnly();
-  }
-
-  async mkdirp(): Promise<void> {
-    readOnly();
-  }
+  // A repository never writes where it borrows from.
+  readonly write = refuse;
+  readonly createExclusive = refuse;
+  readonly append = refuse;
+  readonly rename = refuse;
+  readonly remove = refuse;
+  readonly mkdirp = refuse;
 }
 
-function readOnly(): never {
+async function refuse(): Promise<never> {
   throw new ValueError("an alternate object directory is read-only");
 }
