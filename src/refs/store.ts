@@ -7,7 +7,7 @@ import { CorruptObjectError, RefConflictError, ValueError } from "../errors.js";
 import { isId, zeroId, type HashAlgorithm } from "../objects/hash.js";
 import type { Storage } from "../storage/storage.js";
 import { dirname } from "../storage/storage.js";
-import { Lock } from "./lock.js";
+import { Lock, type LockOptions } from "./lock.js";
 import { checkRefName, refNameProblem } from "./names.js";
 import { compareRefNames, decodePackedRefsFile, encodePackedRefs, type PackedRef } from "./packed-refs.js";
 import { decodeReflog, encodeReflogEntry, type ReflogEntry } from "./reflog.js";
@@ -55,8 +55,8 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export class RefStore {
-  readonly #timeout: number;
-  readonly #sync: boolean;
+  /** How this store's ref locks are taken (wait, flush), its options resolved. */
+  readonly lockOptions: LockOptions;
   readonly #logAll: boolean;
 
   constructor(
@@ -64,8 +64,7 @@ export class RefStore {
     readonly algo: HashAlgorithm,
     readonly options: RefStoreOptions,
   ) {
-    this.#timeout = options.lockTimeoutMs ?? 1000;
-    this.#sync = options.sync ?? false;
+    this.lockOptions = { timeoutMs: options.lockTimeoutMs ?? 1000, sync: options.sync ?? false };
     this.#logAll = options.logAllRefUpdates ?? true;
   }
 
@@ -201,11 +200,11 @@ export class RefStore {
       const packedBefore = sorted.some(creating) ? await this.readPacked() : [];
       for (const e of sorted) {
         if (creating(e)) await this.#checkNameConflicts(e.name, packedBefore);
-        locks.push(await Lock.acquire(this.storage, e.name, encoder.encode(e.newId === null ? "" : `${e.newId}\n`), { timeoutMs: this.#timeout, sync: this.#sync }));
+        locks.push(await Lock.acquire(this.storage, e.name, encoder.encode(e.newId === null ? "" : `${e.newId}\n`), this.lockOptions));
       }
       if (deletes.length > 0) {
         // Held across the deletion so a concurrent pack-refs cannot resurrect the ref.
-        packedLock = await Lock.acquire(this.storage, PACKED, new Uint8Array(0), { timeoutMs: Math.max(this.#timeout, 1000), sync: this.#sync });
+        packedLock = await Lock.acquire(this.storage, PACKED, new Uint8Array(0), { ...this.lockOptions, timeoutMs: Math.max(this.lockOptions.timeoutMs, 1000) });
         locks.push(packedLock);
       }
       // packed-refs matters only for refs without a loose file, and for deletions.
@@ -233,7 +232,7 @@ export class RefStore {
       if (packedLock && packedFile) {
         const names = new Set(deletes.map((e) => e.name));
         if (packedFile.refs.some((r) => names.has(r.name))) {
-          await this.storage.write(PACKED, encoder.encode(encodePackedRefs(packedFile.refs.filter((r) => !names.has(r.name)), packedFile.header)), { sync: this.#sync });
+          await this.storage.write(PACKED, encoder.encode(encodePackedRefs(packedFile.refs.filter((r) => !names.has(r.name)), packedFile.header)), { sync: this.lockOptions.sync });
         }
         for (const e of deletes) {
           await this.storage.remove(e.name);
@@ -296,14 +295,14 @@ export class RefStore {
    * one (each takes microseconds: cheaper than gathering them).
    */
   async #inTurn(steps: readonly (() => Promise<void>)[]): Promise<void> {
-    if (this.#sync) await Promise.all(steps.map((step) => step()));
+    if (this.lockOptions.sync) await Promise.all(steps.map((step) => step()));
     else for (const step of steps) await step();
   }
 
   /** Append to the reflog at `path` (of ref `name`), if it is kept. */
   async #appendLine(path: string, name: string, line: Uint8Array): Promise<void> {
-    if (this.#logAll && (path === "logs/HEAD" || name.startsWith("refs/heads/"))) await this.storage.append(path, line, { sync: this.#sync });
-    else if (await this.storage.stat(path)) await this.storage.append(path, line, { sync: this.#sync });
+    if (this.#logAll && (path === "logs/HEAD" || name.startsWith("refs/heads/"))) await this.storage.append(path, line, { sync: this.lockOptions.sync });
+    else if (await this.storage.stat(path)) await this.storage.append(path, line, { sync: this.lockOptions.sync });
   }
 }
 
@@ -313,7 +312,7 @@ export class RefStore {
 /** Point symbolic ref `name` (e.g. `HEAD`) of `refs` at `target`. */
 export async function writeSymbolicRef(refs: RefStore, name: string, target: string): Promise<void> {
   checkRefName(target);
-  const lock = await Lock.acquire(refs.storage, name, encoder.encode(`ref: ${target}\n`), { timeoutMs: refs.options.lockTimeoutMs ?? 1000, sync: refs.options.sync ?? false });
+  const lock = await Lock.acquire(refs.storage, name, encoder.encode(`ref: ${target}\n`), refs.lockOptions);
   try {
     await lock.commit();
   } finally {
