@@ -113,6 +113,7 @@ export class GitStore implements AsyncDisposable {
       const exts = [...config.keys()].filter((k) => k.startsWith("extensions.")).filter((k) => k !== "extensions.noop");
       if (version !== "1" || exts.length > 0) throw new ValueError(`unsupported repository format (version ${version}${exts.length ? ", extensions " + exts.join(", ") : ""}) at ${where}`);
     }
+    await runtime.platform.hash.load?.();
     const repo = new Repo(storage, runtime.platform, {
       author,
       email,

@@ -3,7 +3,6 @@
  * length comes from the {@link HashAlgorithm}, never from a constant elsewhere,
  * so that SHA-256 repositories can be added without touching the codecs.
  */
-import { Sha1 } from "./sha1.js";
 
 /** A streaming hash. */
 export interface Hasher {
@@ -33,6 +32,12 @@ export interface HashAlgorithm {
   readonly hashHex?: (data: Uint8Array) => string;
   /** The raw hash of `data` in one call, where cheaper (as for {@link hashHex}). */
   readonly hashRaw?: (data: Uint8Array) => Uint8Array;
+  /**
+   * For an implementation that loads on first use: a promise to await before
+   * the first {@link create}, or `undefined` once loaded (`name` and `size`
+   * serve at once).
+   */
+  load?(): Promise<void> | undefined;
 }
 
 /** The raw hash of `data`: in one call where the algorithm has one. */
@@ -40,19 +45,31 @@ export function hashBytes(algo: HashAlgorithm, data: Uint8Array): Uint8Array {
   return algo.hashRaw ? algo.hashRaw(data) : algo.create().update(data).digest();
 }
 
-/** Pure TypeScript SHA-1: runs in every runtime. */
-export const sha1: HashAlgorithm = { name: "sha1", size: 20, create: () => new Sha1() };
-
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 /** Lowercase hex of `bytes` (from `start` to `end`). */
 export function toHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  return hexOf(bytes, start, end);
+}
+
+/** {@link toHex} in plain TypeScript, for every runtime. */
+export function portableHex(bytes: Uint8Array, start: number, end: number): string {
   let s = "";
   let i = start;
   // Four bytes a step: the loop often runs before the JIT has compiled it.
   for (; i + 4 <= end; i += 4) s += HEX[bytes[i]!]! + HEX[bytes[i + 1]!]! + HEX[bytes[i + 2]!]! + HEX[bytes[i + 3]!]!;
   for (; i < end; i++) s += HEX[bytes[i]!];
   return s;
+}
+
+// A runtime's native encoder where it has one (see useHexEncoder): every id
+// read from a tree or an index is made here, and the portable loop builds
+// each one out of a dozen intermediate strings before the JIT has compiled it.
+let hexOf = portableHex;
+
+/** Make {@link toHex} use `encode` (the Node build's native one; same output). */
+export function useHexEncoder(encode: typeof hexOf): void {
+  hexOf = encode;
 }
 
 /** Raw bytes of a hex string (its length must be even and all digits hex; checked by the caller). */

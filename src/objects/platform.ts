@@ -1,5 +1,5 @@
 import { crc32 } from "./crc32.js";
-import { sha1, type HashAlgorithm } from "./hash.js";
+import type { HashAlgorithm } from "./hash.js";
 import { pakoZlib, type Zlib } from "./zlib.js";
 
 /**
@@ -14,5 +14,27 @@ export interface Platform {
   readonly crc32: (data: Uint8Array, crc?: number) => number;
 }
 
+let pureSha1: HashAlgorithm | undefined;
+
+/**
+ * The pure TypeScript SHA-1, loaded on first use (`GitStore.open` awaits
+ * `load`) as pako is: a page that bundles gitstore does not fetch it up front,
+ * and the Node build never does.
+ */
+const lazySha1: HashAlgorithm = {
+  name: "sha1",
+  size: 20,
+  create() {
+    if (!pureSha1) throw new Error("SHA-1 is not loaded: await hash.load() first");
+    return pureSha1.create();
+  },
+  load: () =>
+    pureSha1
+      ? undefined
+      : import("./sha1.js").then((m) => {
+          pureSha1 = m.sha1;
+        }),
+};
+
 /** Pure TypeScript: every runtime. */
-export const portablePlatform: Platform = { hash: sha1, zlib: pakoZlib, crc32 };
+export const portablePlatform: Platform = { hash: lazySha1, zlib: pakoZlib, crc32 };

@@ -3,7 +3,7 @@
  * SHA-1 of the canonical object form; this is the runtime-agnostic fallback
  * that the Node build replaces with `node:crypto`.
  */
-import type { Hasher } from "./hash.js";
+import type { HashAlgorithm, Hasher } from "./hash.js";
 
 const W = new Int32Array(80);
 
@@ -133,3 +133,6 @@ export class Sha1 implements Hasher {
     this.#h4 = (this.#h4 + e) | 0;
   }
 }
+
+/** Pure TypeScript SHA-1: runs in every runtime. */
+export const sha1: HashAlgorithm = { name: "sha1", size: 20, create: () => new Sha1() };

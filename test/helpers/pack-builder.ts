@@ -1,7 +1,8 @@
 /** Hand-built packs (valid or deliberately broken) for reader tests. */
 import { deflateSync } from "node:zlib";
 import { crc32 } from "../../src/objects/crc32.js";
-import { fromHex, sha1, toHex } from "../../src/objects/hash.js";
+import { fromHex, toHex } from "../../src/objects/hash.js";
+import { sha1 } from "../../src/objects/sha1.js";
 import { encodePackIndex } from "../../src/objects/pack-index.js";
 import { encodeEntryHeader, encodeOfsDistance, encodePackHeader } from "../../src/objects/pack.js";
 

@@ -13,6 +13,9 @@ import { CorruptObjectError, GitStore } from "../../src/node.js";
 import { cleanupTemp, fsck, git, GIT_ENV, gitBytes, gitInit, tempDir } from "../helpers/git.js";
 import { allObjects, deltaCount, explode, makeGitRepo, repack } from "../helpers/make-repo.js";
 
+// The portable platform loads its SHA-1 on first use (GitStore.open does this).
+await portablePlatform.hash.load?.();
+
 afterAll(cleanupTemp);
 
 async function toMemory(dir: string): Promise<MemoryStorage> {

@@ -11,6 +11,9 @@ import { NodeStorage } from "../../src/storage/node.js";
 import { nodePlatform } from "../../src/node/platform.js";
 import { cleanupTemp, fsck, git, gitBytes, gitInit, tempDir } from "../helpers/git.js";
 
+// The portable platform loads its SHA-1 on first use (GitStore.open does this).
+await portablePlatform.hash.load?.();
+
 afterAll(cleanupTemp);
 
 const name = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.\- ]{0,12}$/).filter((n) => n.toLowerCase() !== ".git" && !n.endsWith("."));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CorruptObjectError } from "../../src/errors.js";
 import { decodeCommit, encodeCommit } from "../../src/objects/commit.js";
-import { sha1 } from "../../src/objects/hash.js";
+import { sha1 } from "../../src/objects/sha1.js";
 import { decodeHeader, hashObject } from "../../src/objects/object.js";
 import { decodeTag, encodeTag } from "../../src/objects/tag.js";
 import { decodeText, encodeText } from "../../src/objects/text.js";

@@ -4,11 +4,14 @@ import { describe, expect, it } from "vitest";
 import { CorruptObjectError } from "../../src/errors.js";
 import { ObjectDatabase } from "../../src/objects/odb.js";
 import { hashObject } from "../../src/objects/object.js";
-import { sha1 } from "../../src/objects/hash.js";
+import { sha1 } from "../../src/objects/sha1.js";
 import { portablePlatform } from "../../src/objects/platform.js";
 import { nodePlatform } from "../../src/node/platform.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { buildPack } from "../helpers/pack-builder.js";
+
+// The portable platform loads its SHA-1 on first use (GitStore.open does this).
+await portablePlatform.hash.load?.();
 
 const enc = new TextEncoder();
 const blobId = (s: string): string => hashObject(sha1, "blob", enc.encode(s));

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { digestHex, hashBytes, sha1, toHex } from "../../src/objects/hash.js";
+import { digestHex, hashBytes, portableHex, toHex } from "../../src/objects/hash.js";
+import { sha1 } from "../../src/objects/sha1.js";
 import { nodeSha1 } from "../../src/node/platform.js";
 import { hashObject } from "../../src/objects/object.js";
 import { randomBytes } from "../helpers/make-repo.js";
@@ -75,9 +76,14 @@ describe("object ids", () => {
 });
 
 describe("hex ids", () => {
-  it("toHex agrees with Buffer's hex for any length", () => {
+  it("toHex (Node's encoder once the Node platform is loaded) and the portable one agree with Buffer's hex for any length and range", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 70 }), (b) => {
+      fc.property(fc.uint8Array({ maxLength: 70 }), fc.nat(), fc.nat(), (b, x, y) => {
+        const start = b.length ? x % b.length : 0;
+        const end = start + (b.length - start ? y % (b.length - start + 1) : 0);
+        const expected = Buffer.from(b.subarray(start, end)).toString("hex");
+        expect(toHex(b, start, end)).toBe(expected);
+        expect(portableHex(b, start, end)).toBe(expected);
         expect(toHex(b)).toBe(Buffer.from(b).toString("hex"));
       }),
       { seed: 4, numRuns: 300 },

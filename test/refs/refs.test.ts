@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { CorruptObjectError, LockError, RefConflictError, ValueError } from "../../src/errors.js";
 import { encodeCommit } from "../../src/objects/commit.js";
-import { sha1 } from "../../src/objects/hash.js";
+import { sha1 } from "../../src/objects/sha1.js";
 import { ObjectDatabase } from "../../src/objects/odb.js";
 import { GitStore } from "../../src/node.js";
 import { nodePlatform } from "../../src/node/platform.js";
