@@ -6,27 +6,36 @@ import { ValueError } from "../errors.js";
  * result, an empty segment, `.`/`..`, a NUL byte, or a segment that names
  * `.git` (see {@link isDotGit}) raises `ValueError`.
  */
-export function splitPath(path: string): string[] {
+export function splitPath(path: string): readonly string[] {
   if (typeof path !== "string") throw new ValueError(`path must be a string, got ${typeof path}`);
+  // The same path again (one file read down a history, checked then read): its segments are checked already.
+  if (path === lastPath) return lastSegments;
   // The common case has no slash to trim: no regular expression then.
   const trimmed = path.charCodeAt(0) === 0x2f || path.charCodeAt(path.length - 1) === 0x2f ? path.replace(/^\/+|\/+$/g, "") : path;
   if (trimmed === "") throw new ValueError(`empty path: ${JSON.stringify(path)}`);
   if (path.includes("\0")) throw new ValueError(`path contains NUL: ${JSON.stringify(path)}`);
   const segments = trimmed.split("/");
-  for (const s of segments) {
+  // Indexed: a `for...of` allocates its iterator where the JIT has not compiled the loop yet.
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i]!;
     if (s === "") throw new ValueError(`empty segment in path ${JSON.stringify(path)}`);
     if (s === "." || s === "..") throw new ValueError(`'${s}' segment in path ${JSON.stringify(path)}`);
     if (isDotGit(s)) throw new ValueError(`'${s}' is not allowed in a path: ${JSON.stringify(path)}`);
   }
+  lastPath = path;
+  lastSegments = segments;
   return segments;
 }
+
+let lastPath: string | undefined;
+let lastSegments: readonly string[] = [];
 
 /**
  * {@link splitPath} for a path about to be written: also refuses to make a
  * directory of a name where git's fsck accepts only a file (`.gitmodules`,
  * `.gitattributes`, and the names that filesystems take for them).
  */
-export function splitWritePath(path: string): string[] {
+export function splitWritePath(path: string): readonly string[] {
   const segments = splitPath(path);
   for (let i = 0; i < segments.length - 1; i++) {
     const s = segments[i]!;
@@ -109,7 +118,7 @@ function isHfsDotName(name: string, needle: string): boolean {
 }
 
 /** Like {@link splitPath}, but `undefined`, `""` and `"/"` mean the root (`[]`). */
-export function splitDirPath(path: string | undefined): string[] {
+export function splitDirPath(path: string | undefined): readonly string[] {
   if (path === undefined || (typeof path === "string" && /^\/*$/.test(path))) return [];
   return splitPath(path);
 }

@@ -5,7 +5,7 @@ import { constants as bufferConstants } from "node:buffer";
 import * as zlib from "node:zlib";
 import { constants, Deflate, deflateSync, Inflate, inflateSync } from "node:zlib";
 import { crc32 } from "../objects/crc32.js";
-import type { Hasher, HashAlgorithm } from "../objects/hash.js";
+import { toHex, useHexEncoder, type Hasher, type HashAlgorithm } from "../objects/hash.js";
 import type { Platform } from "../objects/platform.js";
 import { ZlibError, type Zlib } from "../objects/zlib.js";
 
@@ -195,6 +195,15 @@ export const nodeZlib: Zlib = {
 
 // Node 20.15 and later (and 22.2): a table-driven loop in JavaScript is ~30x slower.
 const nodeCrc32 = (zlib as { crc32?: (data: Uint8Array, crc?: number) => number }).crc32;
+
+// Buffer's own hex encoder (undocumented; present since Node 0.x) takes any
+// Uint8Array and allocates the string alone: ids are made by the thousand
+// when a walk reads trees. Used where it gives the portable encoder's output.
+const hexSlice = (Buffer.prototype as { hexSlice?: (this: Uint8Array, start: number, end: number) => string }).hexSlice;
+const ALL_BYTES = Uint8Array.from({ length: 256 }, (_, i) => i);
+if (typeof hexSlice === "function" && hexSlice.call(ALL_BYTES, 1, 255) === toHex(ALL_BYTES, 1, 255)) {
+  useHexEncoder((bytes, start, end) => hexSlice.call(bytes, start, end));
+}
 
 /** The Node platform: same bytes as the portable one, several times faster. */
 export const nodePlatform: Platform = { hash: nodeSha1, zlib: nodeZlib, crc32: nodeCrc32 ?? crc32 };

@@ -5,8 +5,15 @@
  */
 import { CorruptObjectError, type Place } from "../errors.js";
 
-/** Read a delta's plain varint at `p`. */
-function varint(delta: Uint8Array, p: number, where: Place): [value: number, next: number] {
+/** Where the last {@link varint} ended. */
+let varintEnd = 0;
+
+/**
+ * Read a delta's plain varint at `p`; it ends at {@link varintEnd}. (Not a
+ * pair: destructuring one runs the iterator protocol, objects and all, in
+ * code the JIT has not compiled yet, and a walk applies a delta per object.)
+ */
+function varint(delta: Uint8Array, p: number, where: Place): number {
   let value = 0;
   let shift = 0;
   for (;;) {
@@ -14,13 +21,17 @@ function varint(delta: Uint8Array, p: number, where: Place): [value: number, nex
     const c = delta[p++]!;
     value += (c & 0x7f) * 2 ** shift;
     shift += 7;
-    if (!(c & 0x80)) return [value, p];
+    if (!(c & 0x80)) {
+      varintEnd = p;
+      return value;
+    }
   }
 }
 
 /** The target size a delta declares, without applying it. */
 export function deltaTargetSize(delta: Uint8Array, where: Place): number {
-  return varint(delta, varint(delta, 0, where)[1], where)[0];
+  varint(delta, 0, where);
+  return varint(delta, varintEnd, where);
 }
 
 /**
@@ -29,10 +40,10 @@ export function deltaTargetSize(delta: Uint8Array, where: Place): number {
  * out of bounds or allocating what it merely declares.
  */
 export function applyDelta(base: Uint8Array, delta: Uint8Array, where: Place): Uint8Array {
-  let [sourceSize, p] = varint(delta, 0, where);
+  const sourceSize = varint(delta, 0, where);
   if (sourceSize !== base.length) throw new CorruptObjectError(`${where}: delta expects a base of ${sourceSize} bytes, base has ${base.length}`);
-  let targetSize: number;
-  [targetSize, p] = varint(delta, p, where);
+  const targetSize = varint(delta, varintEnd, where);
+  let p = varintEnd;
   // A copy instruction of at most 8 bytes yields at most 0xffffff bytes, an
   // insert of n+1 bytes yields n: the target can't exceed what the delta allows.
   if (targetSize > (delta.length - p) * 0x1fffff) throw new CorruptObjectError(`${where}: delta declares an impossible target size ${targetSize}`);

@@ -257,7 +257,9 @@ export class ObjectDatabase implements ObjectWriter {
   /** The pack holding `id` and where, among the packs as last scanned. */
   #inPack(id: string): { pack: PackFile; offset: number } | undefined {
     const key = searchKey(id);
-    for (const pack of this.#packs) {
+    const packs = this.#packs;
+    for (let k = 0; k < packs.length; k++) {
+      const pack = packs[k]!;
       const i = pack.index.findKeyed(key, id);
       if (i >= 0) return { pack, offset: pack.index.offset(i) };
     }

@@ -8,7 +8,7 @@ import { hashBytes, toHex } from "./hash.js";
 import { applyDelta } from "./delta.js";
 import type { Lru, WindowedCache } from "./lru.js";
 import { markCached, type GitObject } from "./object.js";
-import { OBJ_OFS_DELTA, OBJ_REF_DELTA, PACK_HEADER_SIZE, PACK_TYPE_NAMES, decodeEntryHeader, decodeOfsDistance, decodePackHeader } from "./pack.js";
+import { OBJ_OFS_DELTA, OBJ_REF_DELTA, PACK_HEADER_SIZE, PACK_TYPE_NAMES, decodeEntryHeader, decodeOfsDistance, decodePackHeader, ofsDistanceLength } from "./pack.js";
 import { PackIndex } from "./pack-index.js";
 import { findSharedIndex, shareIndex } from "./shared-indexes.js";
 import type { Platform } from "./platform.js";
@@ -264,10 +264,10 @@ export class PackFile {
     let p = hdr.length;
     let base: number | undefined;
     if (hdr.type === OBJ_OFS_DELTA) {
-      const [d, n] = decodeOfsDistance(head, p, where);
+      const d = decodeOfsDistance(head, p, where);
       if (d <= 0 || d > offset - PACK_HEADER_SIZE) throw new CorruptObjectError(`${where}: delta base offset out of range`);
       base = offset - d;
-      p += n;
+      p += ofsDistanceLength(head, p);
     } else if (hdr.type === OBJ_REF_DELTA) {
       const h = this.platform.hash.size;
       if (p + h > head.length) throw new CorruptObjectError(`${where}: truncated delta base id`);

@@ -97,7 +97,7 @@ export class PackIndex {
   /** The id at sorted position `i`. */
   id(i: number): string {
     const p = this.#idAt(i);
-    return toHex(this.#bytes.subarray(p, p + this.#h));
+    return toHex(this.#bytes, p, p + this.#h);
   }
 
   /** Offset of the object at sorted position `i` in the pack. */
@@ -129,7 +129,7 @@ export class PackIndex {
 
   /** Like {@link find}, for an id in raw form. */
   findRaw(raw: Uint8Array): number {
-    return this.#search(raw[0]! * 2 ** 32 + (((raw[1]! << 24) | (raw[2]! << 16) | (raw[3]! << 8) | raw[4]!) >>> 0), raw);
+    return this.#search(((raw[0]! << 24) | (raw[1]! << 16) | (raw[2]! << 8) | raw[3]!) >>> 0, raw);
   }
 
   /** Sorted positions whose id starts with `prefix` (lowercase hex, at least one digit). */
@@ -147,23 +147,25 @@ export class PackIndex {
   /**
    * Binary search for the id `want` (hex or raw) whose {@link searchKey} is
    * `key`. The ids of one fan-out bucket share their first byte and nearly
-   * always differ in the next four: one 32-bit comparison decides a step,
-   * and the rest of the id is compared only where those agree. (A search
-   * often runs before the JIT has compiled it, where each byte costs; a hex
-   * id is never converted whole.)
+   * always differ in the next three: one comparison of those decides a step,
+   * and the rest of the id is compared only where they agree. (A search
+   * often runs before the JIT has compiled it, where each byte costs, and
+   * where a number above 2^30 is an allocation; a hex id is never converted
+   * whole.)
    */
   #search(key: number, want: string | Uint8Array): number {
-    const first = Math.floor(key / 2 ** 32);
-    const next = key - first * 2 ** 32;
+    const first = key >>> 24;
+    const next = key & 0xffffff;
     const view = this.#view;
     let lo = first === 0 ? 0 : view.getUint32(this.#fanout + (first - 1) * 4);
     let hi = view.getUint32(this.#fanout + first * 4);
     const stride = this.#stride;
     const ids = this.#ids;
+    const bytes = this.#bytes;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const p = ids + mid * stride;
-      let cmp = view.getUint32(p + 1) - next;
+      let cmp = ((bytes[p + 1]! << 16) | (bytes[p + 2]! << 8) | bytes[p + 3]!) - next;
       if (cmp === 0) cmp = this.#compareRest(p, first, want);
       if (cmp === 0) return mid;
       if (cmp < 0) lo = mid + 1;
@@ -172,21 +174,21 @@ export class PackIndex {
     return -1;
   }
 
-  /** The id at byte `p` against `want` (first byte `first`), but for bytes 1 to 4 (known equal). */
+  /** The id at byte `p` against `want` (first byte `first`), but for bytes 1 to 3 (known equal). */
   #compareRest(p: number, first: number, want: string | Uint8Array): number {
     const bytes = this.#bytes;
     // A damaged fan-out table could put an id of another first byte here.
     if (bytes[p] !== first) return bytes[p]! - first;
     const h = this.#h;
     if (typeof want !== "string") {
-      for (let k = 5; k < h; k++) {
+      for (let k = 4; k < h; k++) {
         const d = bytes[p + k]! - want[k]!;
         if (d !== 0) return d;
       }
       return 0;
     }
     // Three bytes (six hex digits) at a time.
-    for (let k = 5; k < h; k += 3) {
+    for (let k = 4; k < h; k += 3) {
       const n = Math.min(3, h - k);
       let x = 0;
       for (let j = 0; j < n; j++) x = x * 256 + bytes[p + k + j]!;
@@ -198,11 +200,11 @@ export class PackIndex {
 }
 
 /**
- * What a pack index search starts from: the first five bytes of the hex id
- * `id` (lowercase, checked by the caller) as one number (40 bits, exact).
+ * What a pack index search starts from: the first four bytes of the hex id
+ * `id` (lowercase, checked by the caller) as one number.
  */
 export function searchKey(id: string): number {
-  return parseInt(id.slice(0, 10), 16);
+  return parseInt(id.slice(0, 8), 16);
 }
 
 /** One object of a pack, as its index records it. */

@@ -73,8 +73,13 @@ export function encodeEntryHeader(type: number, size: number): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** The OFS_DELTA distance at `p` (big-endian groups, +1 per continuation). */
-export function decodeOfsDistance(b: Uint8Array, p: number, where: Place): [distance: number, length: number] {
+/**
+ * The OFS_DELTA distance at `p` (big-endian groups, +1 per continuation). It
+ * takes as many bytes as the continuation bits say ({@link ofsDistanceLength}):
+ * one number back, where a pair would cost the iterator protocol in code the
+ * JIT has not compiled yet.
+ */
+export function decodeOfsDistance(b: Uint8Array, p: number, where: Place): number {
   const start = p;
   if (p >= b.length) throw new CorruptObjectError(`${where}: truncated delta offset`);
   let c = b[p++]!;
@@ -84,7 +89,14 @@ export function decodeOfsDistance(b: Uint8Array, p: number, where: Place): [dist
     c = b[p++]!;
     d = (d + 1) * 128 + (c & 0x7f);
   }
-  return [d, p - start];
+  return d;
+}
+
+/** Bytes of the OFS_DELTA distance at `p`, which {@link decodeOfsDistance} has read. */
+export function ofsDistanceLength(b: Uint8Array, p: number): number {
+  let n = 1;
+  while (b[p + n - 1]! & 0x80) n++;
+  return n;
 }
 
 export function encodeOfsDistance(d: number): Uint8Array {

@@ -137,8 +137,11 @@ export class TreeView {
     let prevTree = false;
     let oddModes = false;
     let p = 0;
-    // One pass over the bytes, each looked at once or twice: every tree read
-    // is checked, and a walk through history reads thousands of them.
+    // Where the next `/` byte at or after the current entry is (`len`: none):
+    // names are found with the runtime's own byte search, which costs the same
+    // before the JIT has compiled this loop as after, where a loop over each
+    // name's bytes runs in the interpreter for the first hundreds of trees.
+    let slashAt = -1;
     while (p < len) {
       let mode = 0;
       let i = p;
@@ -149,11 +152,14 @@ export class TreeView {
       }
       if (i === p || i >= len) throw new CorruptObjectError(`tree ${where}: malformed entry mode`);
       const name = i + 1;
-      let nul = name;
-      let slash = false;
-      for (; nul < len && (c = data[nul]!) !== 0; nul++) if (c === SLASH) slash = true;
+      let nul = data.indexOf(0, name);
+      if (nul < 0) nul = len;
       if (nul + 1 + h > len) throw new CorruptObjectError(`tree ${where}: truncated entry`);
-      if (slash || isForbiddenName(data, name, nul)) {
+      if (slashAt < name) {
+        slashAt = data.indexOf(SLASH, name);
+        if (slashAt < 0) slashAt = len;
+      }
+      if (slashAt < nul || ((nul === name || data[name] === 0x2e) && isForbiddenName(data, name, nul))) {
         throw new CorruptObjectError(`tree ${where}: forbidden entry name ${JSON.stringify(decodeText(data.subarray(name, nul)))}`);
       }
       const kind = kindOf(mode);
@@ -217,12 +223,13 @@ export class TreeView {
   // Entries handed out so far: a path is looked up again and again (once per read under it).
   #made: (TreeEntry | undefined)[] | undefined;
 
-  entry(i: number): TreeEntry {
+  /** Entry `i`; `name`, when given, is its name (already known to a lookup: not decoded again). */
+  entry(i: number, name?: string): TreeEntry {
     const made = (this.#made ??= new Array<TreeEntry | undefined>(this.length));
-    return (made[i] ??= this.#make(i));
+    return (made[i] ??= this.#make(i, name));
   }
 
-  #make(i: number): TreeEntry {
+  #make(i: number, name: string | undefined): TreeEntry {
     const start = this.#start(i);
     const sp = this.#nameStart(i) - 1;
     const nul = this.#nameEnd(i);
@@ -230,7 +237,7 @@ export class TreeView {
     for (let j = start; j < sp; j++) n = n * 8 + this.data[j]! - 0x30;
     let mode = KNOWN_MODES.get(n);
     if (mode === undefined || mode.length !== sp - start) mode = String.fromCharCode(...this.data.subarray(start, sp));
-    return new DecodedEntry(mode, decodeText(this.data.subarray(sp + 1, nul)), this.data, start, nul + 1 + this.h, sp + 1, this.h);
+    return new DecodedEntry(mode, name ?? decodeText(this.data.subarray(sp + 1, nul)), this.data, start, nul + 1 + this.h, sp + 1, this.h);
   }
 
   /** The tree without entries. */
@@ -332,12 +339,15 @@ export class TreeView {
     if (name.includes("/") || name.includes("\0")) return undefined;
     let key: Uint8Array = ASCII_KEY;
     let n = asciiKey(name);
-    if (n < 0) {
+    const ascii = n >= 0;
+    if (!ascii) {
       key = encodeText(name);
       n = key.length;
     }
     const i = this.#indexOf(key, n);
-    return i < 0 ? undefined : this.entry(i);
+    // An ASCII name matched byte for byte is the entry's name; another may
+    // not be (a lone surrogate encodes as U+FFFD).
+    return i < 0 ? undefined : this.entry(i, ascii ? name : undefined);
   }
 
   /** Position of the entry named `key[0, n)`, file or directory; -1 if none. */
