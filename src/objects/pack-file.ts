@@ -308,12 +308,22 @@ export class PackFile {
     const cached = this.cache.get(this.#key(offset));
     if (cached) return cached;
     const where = new Where(this.path, id, offset);
-    // Most reads: a small entry stored whole whose bytes are in cached pages,
-    // done without the generator a walk down a delta chain needs.
+    // Most reads: a small entry whose bytes are in cached pages, stored whole
+    // or as a delta on a base in the cache (the version read before it, down a
+    // history), done without the generator, arrays and set a walk down a
+    // delta chain needs.
     const entry = this.#cachedEntry(offset, where);
-    if (entry && entry.base === undefined && !entry.more) {
-      const inflated = this.#inflateNow(entry, where);
-      if (inflated) return { type: PACK_TYPE_NAMES[entry.type]!, data: inflated.output };
+    if (entry && !entry.more) {
+      const base = entry.base === undefined ? undefined : this.cache.get(this.#key(entry.base));
+      if (entry.base === undefined || base) {
+        const inflated = this.#inflateNow(entry, where);
+        if (inflated && !base) return { type: PACK_TYPE_NAMES[entry.type]!, data: inflated.output };
+        if (inflated && base) {
+          const obj = { type: base.type, data: applyDelta(base.data, inflated.output, where) };
+          this.#keep(offset, obj);
+          return obj;
+        }
+      }
     }
     const walk = this.#resolve(offset, where, entry);
     const step = walk.next();
