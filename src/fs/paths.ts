@@ -30,13 +30,18 @@ export function splitPath(path: string): readonly string[] {
 let lastPath: string | undefined;
 let lastSegments: readonly string[] = [];
 
+const MAX_TREE_DEPTH = 4096;
+
 /**
  * {@link splitPath} for a path about to be written: also refuses to make a
  * directory of a name where git's fsck accepts only a file (`.gitmodules`,
- * `.gitattributes`, and the names that filesystems take for them).
+ * `.gitattributes`, and the names that filesystems take for them), and a path
+ * more than 4,096 directories deep.
  */
 export function splitWritePath(path: string): readonly string[] {
   const segments = splitPath(path);
+  // git (2.44 and later) reads no tree nested deeper (core.maxTreeDepth's default).
+  if (segments.length > MAX_TREE_DEPTH + 1) throw new ValueError(`path is ${segments.length - 1} directories deep, more than git reads (${MAX_TREE_DEPTH}): ${JSON.stringify(path.slice(0, 80))}...`);
   for (let i = 0; i < segments.length - 1; i++) {
     const s = segments[i]!;
     if (isDotName(s, "gitmodules", "gi7eba") || isDotName(s, "gitattributes", "gi7d29")) {

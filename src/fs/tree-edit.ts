@@ -104,11 +104,22 @@ export class MutableTree {
    * the tree ended up empty (git stores no empty subtrees).
    */
   async write(writer: ObjectWriter = this.repo.odb): Promise<string | null> {
+    // Children first, without recursion: a path thousands of directories
+    // deep would exhaust the stack.
+    const order: MutableTree[] = [this];
+    for (let i = 0; i < order.length; i++) for (const c of order[i]!.#changes?.values() ?? []) if (c instanceof MutableTree) order.push(c);
+    const written = new Map<MutableTree, string | null>();
+    for (let i = order.length - 1; i >= 0; i--) written.set(order[i]!, await order[i]!.#writeOne(written, writer));
+    return written.get(this)!;
+  }
+
+  /** This tree written, its changed subtrees' ids in `written`. */
+  async #writeOne(written: Map<MutableTree, string | null>, writer: ObjectWriter): Promise<string | null> {
     if (!this.#changes || this.#changes.size === 0) return this.baseId;
     const edits = new Map<string, TreeEntry | null>();
     for (const [name, child] of this.#changes) {
       if (child instanceof MutableTree) {
-        const id = await child.write(writer);
+        const id = written.get(child)!;
         edits.set(name, id ? { mode: MODE.tree, name, id } : null);
       } else {
         edits.set(name, child);

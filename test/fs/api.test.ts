@@ -612,6 +612,26 @@ describe("on disk, with git", () => {
     expect(fsck(path)).toEqual([]);
   });
 
+  it("a path 4,096 directories deep is written and read back (git's limit); one deeper is ValueError", async () => {
+    const path = join(tempDir(), "deep.git");
+    const repo = await GitStore.open(path, { create: "main" });
+    const fs = await repo.branches.get("main");
+    // Each tree level is written without recursion: 3,000 levels used to exhaust the stack.
+    const deepest = `${Array.from({ length: 4096 }, (_, i) => `d${i % 10}`).join("/")}/f.txt`;
+    const deep = await fs.batch((b) => {
+      b.write(deepest, "deep");
+      b.write("top.txt", "top");
+    });
+    expect(await deep.readText(deepest)).toBe("deep");
+    expect((await collect(deep.walk())).length).toBe(4097);
+    expect(git(path, ["cat-file", "-p", `main:${deepest}`])).toBe("deep");
+    expect(fsck(path)).toEqual([]);
+    await rejects(deep.write(`d/${deepest}`, "deeper"), ValueError, "EINVAL");
+    await rejects(deep.batch((b) => b.write(`d/${deepest}`, "deeper")), ValueError, "EINVAL");
+    expect((await repo.branches.get("main")).hash).toBe(deep.hash);
+    await repo.close();
+  });
+
   it("concurrent writers in separate processes from one snapshot: exactly one wins", async () => {
     const path = join(tempDir(), "race.git");
     const repo = await GitStore.open(path, { create: "main" });
