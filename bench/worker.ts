@@ -120,6 +120,7 @@ async function raw(task: Task): Promise<Measured> {
   // Compressible but not trivial: text-like runs with noise.
   for (let i = 0; i < size; i++) data[i] = (i % 97 < 60 ? 97 + (i % 23) : (i * 2654435761) >>> 27) & 0xff;
   const impl = task.system === "gitstore" ? portablePlatform : nodePlatform;
+  await impl.hash.load?.();
   await impl.zlib.load?.();
   const packed = await impl.zlib.deflate(data, 6);
   const t0 = performance.now();
