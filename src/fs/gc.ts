@@ -5,6 +5,7 @@
  * pack is published (and flushed) before anything is removed, so a crash at
  * any point leaves every object readable.
  */
+import { ValueError } from "../errors.js";
 import { decodeCommit } from "../objects/commit.js";
 import { DeltaIndex } from "../objects/delta.js";
 import type { ObjectType } from "../objects/object.js";
@@ -86,6 +87,7 @@ export async function gc(repo: Repo, given: GcOptions | null = {}): Promise<GcSu
   if (options.onProgress !== undefined && typeof options.onProgress !== "function") throw new TypeError("gc option onProgress must be a function");
   const progress = options.onProgress ?? (() => undefined);
   const { odb, storage } = repo;
+  if (repo.options.keepPacks) throw new ValueError(`gc would remove packs, which git forbids in ${repo.options.keepPacks}`);
 
   // What exists now: only these may be removed at the end.
   await odb.rescan();

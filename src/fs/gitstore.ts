@@ -108,11 +108,10 @@ export class GitStore implements AsyncDisposable {
     }
     const configBytes = await storage.read("config");
     const config = decodeConfig(configBytes ? decoder.decode(configBytes) : "");
+    // Format 0 is all that a repository gitstore or `git init` makes uses; the
+    // rules for others load when one is met.
     const version = config.get("core.repositoryformatversion") ?? "0";
-    if (version !== "0") {
-      const exts = [...config.keys()].filter((k) => k.startsWith("extensions.")).filter((k) => k !== "extensions.noop");
-      if (version !== "1" || exts.length > 0) throw new ValueError(`unsupported repository format (version ${version}${exts.length ? ", extensions " + exts.join(", ") : ""}) at ${where}`);
-    }
+    const keepPacks = version === "0" ? undefined : (await import("./format.js")).checkFormat(config, version, where);
     await runtime.platform.hash.load?.();
     const repo = new Repo(storage, runtime.platform, {
       author,
@@ -126,6 +125,7 @@ export class GitStore implements AsyncDisposable {
       localExport: runtime.localExport,
       location: runtime.locationOf?.(storage) ?? storage,
       alternates: runtime.alternates,
+      keepPacks,
     });
     const store = new this(repo);
     if (typeof create === "string") {
@@ -224,4 +224,3 @@ async function initRepository(storage: Storage, branch: string): Promise<void> {
   // HEAD last: its presence is what makes the directory a repository.
   await storage.write("HEAD", encoder.encode(`ref: ${HEADS}${branch}\n`));
 }
-

@@ -42,6 +42,11 @@ export interface RepoOptions {
   readonly location: unknown;
   /** Opens the object databases of `objects/info/alternates` (see `ObjectDatabaseOptions`). */
   readonly alternates?: ObjectDatabaseOptions["alternates"];
+  /**
+   * Why no pack may be removed, if so (`extensions.preciousObjects`, a
+   * partial clone): `gc` then refuses, and small packs are not merged.
+   */
+  readonly keepPacks?: string;
 }
 
 /** What a handle's caches may hold by default (see `OpenOptions.cacheBytes`). */
@@ -90,7 +95,7 @@ export class Repo {
     // Trees get 2/15 of the budget (8 MiB of the default 60), the object database the rest.
     const treeBytes = Math.floor((options.cacheBytes * 2) / 15);
     this.#trees = new Lru(treeBytes, (tree) => tree.data.length + 8 * tree.length + 64);
-    this.odb = new ObjectDatabase(storage, platform, { cacheBytes: options.cacheBytes - treeBytes, location: options.location, alternates: options.alternates });
+    this.odb = new ObjectDatabase(storage, platform, { cacheBytes: options.cacheBytes - treeBytes, location: options.location, alternates: options.alternates, mergePacks: !options.keepPacks });
     this.refs = new RefStore(storage, platform.hash, {
       sync: options.durability === "full",
       logAllRefUpdates: options.logAllRefUpdates,

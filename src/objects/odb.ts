@@ -41,6 +41,8 @@ export interface ObjectDatabaseOptions {
    * it (a storage with no filesystem path), alternates are not followed.
    */
   readonly alternates?: (db: ObjectDatabase) => Promise<Alternates | undefined>;
+  /** Whether {@link ObjectDatabase.consolidate} merges small packs (default true). */
+  readonly mergePacks?: boolean;
   /**
    * Pack indexes up to this size (default 1 MiB) are hashed whole when
    * opened. A larger one (about 37,000 objects and up) is checked for
@@ -322,7 +324,7 @@ export class ObjectDatabase implements ObjectWriter {
    */
   async consolidate(options: { sync: boolean }): Promise<void> {
     // One merge at a time per database; a writer arriving meanwhile leaves it to the running one.
-    if (this.#consolidating) return;
+    if (this.#consolidating || this.#options.mergePacks === false) return;
     this.#consolidating = true;
     try {
       await this.#consolidate(options);

@@ -1,5 +1,6 @@
 /** The public contract of API.md, row by row, on MemoryStorage and on disk. */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -19,7 +20,7 @@ import {
   ValueError,
   type Storage,
 } from "../../src/node.js";
-import { cleanupTemp, fsck, git, tempDir } from "../helpers/git.js";
+import { cleanupTemp, fsck, git, GIT_ENV, tempDir } from "../helpers/git.js";
 import { randomBytes } from "../helpers/make-repo.js";
 import { race } from "../helpers/race.js";
 
@@ -574,11 +575,67 @@ describe("on disk, with git", () => {
     void next;
   });
 
-  it("refuses repositories with unknown extensions", async () => {
+  it("refuses repositories with extensions it does not honour, and opens those it does", async () => {
     const path = join(tempDir(), "ext.git");
     await GitStore.open(path, { create: "main" });
-    writeFileSync(join(path, "config"), "[core]\n\trepositoryformatversion = 1\n[extensions]\n\trefstorage = reftable\n");
-    await rejects(GitStore.open(path), ValueError);
+    const withExtensions = (lines: string): void => writeFileSync(join(path, "config"), `[core]\n\trepositoryformatversion = 1\n\tbare = true\n[extensions]\n${lines}`);
+    for (const refused of ["\trefstorage = reftable\n", "\tobjectformat = sha256\n", "\tunheardof = true\n", "\tobjectformat = sha1\n\tunheardof = 1\n"]) {
+      withExtensions(refused);
+      await rejects(GitStore.open(path), ValueError);
+    }
+    // Spelled out as git writes them: the defaults, config per worktree.
+    withExtensions("\tobjectFormat = SHA1\n\trefStorage = files\n\tworktreeConfig = true\n\tnoop = x\n");
+    const repo = await GitStore.open(path);
+    expect(await (await (await repo.branches.get("main")).write("a", "1")).readText("a")).toBe("1");
+    await repo.close();
+    // Version 0 ignores extensions, as git does.
+    writeFileSync(join(path, "config"), "[core]\n\trepositoryformatversion = 0\n\tbare = true\n[extensions]\n\tunheardof = true\n");
+    await (await GitStore.open(path)).close();
+    expect(fsck(path)).toEqual([]);
+  });
+
+  it("with extensions.preciousObjects, no pack is ever removed: gc refuses, small packs stay unmerged", async () => {
+    const path = join(tempDir(), "precious.git");
+    const repo = await GitStore.open(path, { create: "main" });
+    git(path, ["config", "core.repositoryformatversion", "1"]);
+    git(path, ["config", "extensions.preciousObjects", "true"]);
+    const precious = await GitStore.open(path, { durability: "none" });
+    let fs = await precious.branches.get("main");
+    for (let i = 0; i < 40; i++) fs = await fs.write(`f${i}`, String(i));
+    const packs = (): number => readdirSync(join(path, "objects/pack")).filter((n) => n.endsWith(".pack")).length;
+    // A commit's objects go in a pack of their own; 16 such are merged elsewhere.
+    expect(packs()).toBeGreaterThanOrEqual(40);
+    const e = await rejects(precious.gc(), ValueError, "EINVAL");
+    expect(e.message).toContain("preciousObjects");
+    expect(packs()).toBeGreaterThanOrEqual(40);
+    expect(await fs.readText("f39")).toBe("39");
+    expect(fsck(path)).toEqual([]);
+    await precious.close();
+    await repo.close();
+  });
+
+  it("a partial clone (git clone --filter=blob:none) opens and reads; gc refuses", async () => {
+    const source = join(tempDir(), "source.git");
+    const origin = await GitStore.open(source, { create: "main" });
+    let fs = await origin.branches.get("main");
+    for (let i = 0; i < 3; i++) fs = await fs.write(`dir/f${i}.txt`, `version ${i}`);
+    await origin.close();
+    git(source, ["config", "uploadpack.allowFilter", "true"]);
+    const clone = join(tempDir(), "partial.git");
+    execFileSync("git", ["clone", "-q", "--bare", "--filter=blob:none", `file://${source}`, clone], { env: GIT_ENV });
+    // A bare clone fetched no blob; git fetches one when asked for it, gitstore cannot.
+    git(clone, ["cat-file", "blob", "main:dir/f2.txt"]);
+    const repo = await GitStore.open(clone);
+    const main = await repo.branches.get("main");
+    expect(await main.readText("dir/f2.txt")).toBe("version 2");
+    expect(await main.ls("dir")).toEqual(["f0.txt", "f1.txt", "f2.txt"]);
+    expect(await main.exists("dir/f0.txt")).toBe(true);
+    expect((await rejects(main.read("dir/f0.txt"), CorruptObjectError, "EBADOBJ")).message).toContain("missing");
+    const next = await main.write("new.txt", "written in a partial clone");
+    expect(await next.readText("new.txt")).toBe("written in a partial clone");
+    await rejects(repo.gc(), ValueError, "EINVAL");
+    expect(git(clone, ["cat-file", "-p", "main:new.txt"])).toBe("written in a partial clone");
+    await repo.close();
   });
 
   it("a branch pointing at a missing object is CorruptObjectError naming the ref, not KeyError", async () => {
