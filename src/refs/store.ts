@@ -178,7 +178,13 @@ export class RefStore {
    * commits or rolls back, as with a lock; a writer can store the objects
    * the new values name in between, and store nothing when a check fails.
    */
-  async prepare(edits: readonly RefEdit[]): Promise<PreparedRefs> {
+  prepare(edits: readonly RefEdit[]): Promise<PreparedRefs> {
+    return this.#prepare(edits, false);
+  }
+
+  /** {@link prepare}; `derefed`: the edits name the refs their symbolic refs led to (`via`). */
+  async #prepare(edits: readonly (RefEdit & { via?: string })[], derefed: boolean): Promise<PreparedRefs> {
+    // Locked in one order, whoever takes them: no two writers wait for each other.
     const sorted = [...edits].sort((a, b) => compareRefNames(a.name, b.name));
     for (let i = 0; i < sorted.length; i++) {
       const e = sorted[i]!;
@@ -211,9 +217,14 @@ export class RefStore {
       packedFile = packedLock ? await this.#readPackedFile() : undefined;
       for (const e of sorted) {
         const loose = await this.#readLoose(e.name);
-        if (loose?.kind === "symbolic") throw new ValueError(`ref ${e.name} is a symbolic ref`);
+        if (loose?.kind === "symbolic" && e.newId !== null) {
+          // Rare (git's `refs/heads/master` pointing at `refs/heads/main`, say): start over on the refs the chains end at.
+          if (derefed) throw new ValueError(`ref ${e.name} is a symbolic ref`);
+          await rollback();
+          return this.#prepare(await Promise.all(edits.map((x) => this.#deref(x))), true);
+        }
         if (!loose) packedFile ??= await this.#readPackedFile();
-        const old = loose?.id ?? packedFile?.refs.find((r) => r.name === e.name)?.id;
+        const old = loose?.kind === "symbolic" ? await this.resolve(e.name) : (loose?.id ?? packedFile?.refs.find((r) => r.name === e.name)?.id);
         checkExpected(e, old);
         olds.push(old);
       }
@@ -244,6 +255,23 @@ export class RefStore {
       }
     };
     return { commit, rollback };
+  }
+
+  /**
+   * An update of a symbolic ref (git's `refs/heads/master` pointing at
+   * `refs/heads/main`, say) updates the ref at the end of its chain, as
+   * `git update-ref` does, and is logged for both; a deletion removes the
+   * symbolic ref itself, as `git branch -d` does.
+   */
+  async #deref(e: RefEdit): Promise<RefEdit & { via?: string }> {
+    if (e.newId === null) return e;
+    let name = e.name;
+    for (let depth = 0; ; depth++) {
+      const v = await this.#readLoose(name);
+      if (v?.kind !== "symbolic") return name === e.name ? e : { ...e, name, via: e.name };
+      if (depth === MAX_SYMREF_DEPTH || !v.target.startsWith("refs/")) throw new CorruptObjectError(`ref ${e.name}: symbolic ref chain too long, looping or leaving refs/`);
+      name = v.target;
+    }
   }
 
   /** `refs/heads/a` and `refs/heads/a/b` cannot both exist (loose or packed). */
@@ -282,12 +310,13 @@ export class RefStore {
     }
   }
 
-  async #appendReflog(e: RefEdit, oldId: string | undefined, newId: string, headTarget: string | undefined, headOnly = false): Promise<void> {
+  async #appendReflog(e: RefEdit & { via?: string }, oldId: string | undefined, newId: string, headTarget: string | undefined, headOnly = false): Promise<void> {
     const entry: ReflogEntry = { oldId: oldId ?? zeroId(this.algo), newId, identity: this.options.identity(), message: e.message ?? "" };
     const line = encoder.encode(encodeReflogEntry(entry));
-    const targets = headOnly ? [] : [`logs/${e.name}`];
-    if (headTarget === e.name) targets.push("logs/HEAD");
-    await this.#inTurn(targets.map((path) => () => this.#appendLine(path, e.name, line)));
+    const names = headOnly ? [] : e.via ? [e.name, e.via] : [e.name];
+    const steps = names.map((name) => () => this.#appendLine(`logs/${name}`, name, line));
+    if (headTarget === e.name || (headTarget !== undefined && headTarget === e.via)) steps.push(() => this.#appendLine("logs/HEAD", e.name, line));
+    await this.#inTurn(steps);
   }
 
   /**

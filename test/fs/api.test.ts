@@ -669,6 +669,31 @@ describe("on disk, with git", () => {
     expect(fsck(path)).toEqual([]);
   });
 
+  it("a branch that is a symbolic ref (git symbolic-ref) is written through to the branch it names, as git does; deleting it removes the alias", async () => {
+    const path = join(tempDir(), "alias.git");
+    const repo = await GitStore.open(path, { create: "main" });
+    const first = await (await repo.branches.get("main")).write("a", "1");
+    git(path, ["symbolic-ref", "refs/heads/master", "refs/heads/main"]);
+    const alias = await repo.branches.get("master");
+    expect(alias.branch).toBe("master");
+    const next = await alias.write("b", "2");
+    expect(next.branch).toBe("master");
+    expect((await repo.branches.get("main")).hash).toBe(next.hash);
+    expect(git(path, ["symbolic-ref", "refs/heads/master"]).trim()).toBe("refs/heads/main");
+    // Logged for both, as git logs an update through a symbolic ref.
+    for (const log of ["logs/refs/heads/main", "logs/refs/heads/master"]) expect(readFileSync(join(path, log), "utf8")).toContain(`${first.hash} ${next.hash} `);
+    // The compare-and-swap is the target's: a stale snapshot of either name fails.
+    await rejects(alias.write("c", "3"), StaleSnapshotError);
+    await rejects(first.write("c", "3"), StaleSnapshotError);
+    await repo.branches.set("master", first);
+    expect((await repo.branches.get("main")).hash).toBe(first.hash);
+    await repo.branches.delete("master");
+    expect(await repo.branches.keys()).toEqual(["main"]);
+    expect((await repo.branches.get("main")).hash).toBe(first.hash);
+    expect(fsck(path)).toEqual([]);
+    await repo.close();
+  });
+
   it("a path 4,096 directories deep is written and read back (git's limit); one deeper is ValueError", async () => {
     const path = join(tempDir(), "deep.git");
     const repo = await GitStore.open(path, { create: "main" });
