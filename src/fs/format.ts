@@ -15,7 +15,10 @@ import { configBool, type Config } from "../refs/config.js";
 const HONOURED = new Map<string, string | undefined>([
   ["extensions.objectformat", "sha1"],
   ["extensions.refstorage", "files"],
-  ...["noop", "worktreeconfig", "preciousobjects", "partialclone"].map((k): [string, undefined] => [`extensions.${k}`, undefined]),
+  ["extensions.noop", undefined],
+  ["extensions.worktreeconfig", undefined],
+  ["extensions.preciousobjects", undefined],
+  ["extensions.partialclone", undefined],
 ]);
 
 /**
@@ -25,7 +28,8 @@ const HONOURED = new Map<string, string | undefined>([
  */
 export function checkFormat(config: Config, version: string, where: string): string | undefined {
   const extension = (key: string): string | undefined => config.get(key)?.toLowerCase();
-  const unknown = [...config.keys()].filter((k) => k.startsWith("extensions.") && !(HONOURED.has(k) && [undefined, extension(k)].includes(HONOURED.get(k))));
+  const honoured = (key: string): boolean => HONOURED.has(key) && (HONOURED.get(key) === undefined || HONOURED.get(key) === extension(key));
+  const unknown = [...config.keys()].filter((k) => k.startsWith("extensions.") && !honoured(k));
   if (version !== "1" || unknown.length > 0) throw new ValueError(`unsupported repository format (version ${version}${unknown.length ? ", extensions " + unknown.join(", ") : ""}) at ${where}`);
   // Objects git must never delete, or a partial clone's promisor packs (which
   // say what the remote holds; git 2.39 marks such a clone by its remote's

@@ -313,17 +313,13 @@ export class PackFile {
     // history), done without the generator, arrays and set a walk down a
     // delta chain needs.
     const entry = this.#cachedEntry(offset, where);
-    if (entry && !entry.more) {
-      const base = entry.base === undefined ? undefined : this.cache.get(this.#key(entry.base));
-      if (entry.base === undefined || base) {
-        const inflated = this.#inflateNow(entry, where);
-        if (inflated && !base) return { type: PACK_TYPE_NAMES[entry.type]!, data: inflated.output };
-        if (inflated && base) {
-          const obj = { type: base.type, data: applyDelta(base.data, inflated.output, where) };
-          this.#keep(offset, obj);
-          return obj;
-        }
-      }
+    const base = entry?.base === undefined ? undefined : this.cache.get(this.#key(entry.base));
+    const inflated = entry && !entry.more && (entry.base === undefined || base) ? this.#inflateNow(entry, where) : undefined;
+    if (inflated && !base) return { type: PACK_TYPE_NAMES[entry!.type]!, data: inflated.output };
+    if (inflated && base) {
+      const obj = { type: base.type, data: applyDelta(base.data, inflated.output, where) };
+      this.#keep(offset, obj);
+      return obj;
     }
     const walk = this.#resolve(offset, where, entry);
     const step = walk.next();

@@ -112,11 +112,20 @@ export class RefStore {
 
   /** Follow symbolic refs to an id; `undefined` when the chain ends at a missing ref. */
   async resolve(name: string): Promise<string | undefined> {
+    const end = await this.#follow(name);
+    return end.loose?.id ?? (await this.readPacked()).find((r) => r.name === end.name)?.id;
+  }
+
+  /**
+   * The ref the chain of symbolic refs from `name` ends at, and its loose
+   * value (`undefined` when it has no loose file; a packed ref is never
+   * symbolic).
+   */
+  async #follow(name: string): Promise<{ name: string; loose: { kind: "id"; id: string } | undefined }> {
     let current = name;
     for (let depth = 0; depth <= MAX_SYMREF_DEPTH; depth++) {
-      const v = await this.read(current);
-      if (!v) return undefined;
-      if (v.kind === "id") return v.id;
+      const v = await this.#readLoose(current);
+      if (v?.kind !== "symbolic") return { name: current, loose: v };
       current = v.target;
     }
     throw new CorruptObjectError(`ref ${name}: symbolic ref chain too long or looping`);
@@ -265,13 +274,9 @@ export class RefStore {
    */
   async #deref(e: RefEdit): Promise<RefEdit & { via?: string }> {
     if (e.newId === null) return e;
-    let name = e.name;
-    for (let depth = 0; ; depth++) {
-      const v = await this.#readLoose(name);
-      if (v?.kind !== "symbolic") return name === e.name ? e : { ...e, name, via: e.name };
-      if (depth === MAX_SYMREF_DEPTH || !v.target.startsWith("refs/")) throw new CorruptObjectError(`ref ${e.name}: symbolic ref chain too long, looping or leaving refs/`);
-      name = v.target;
-    }
+    const { name } = await this.#follow(e.name);
+    if (!name.startsWith("refs/")) throw new CorruptObjectError(`ref ${e.name}: symbolic ref leading outside refs/ (to ${name})`);
+    return name === e.name ? e : { ...e, name, via: e.name };
   }
 
   /** `refs/heads/a` and `refs/heads/a/b` cannot both exist (loose or packed). */
