@@ -8,6 +8,7 @@ import type { Storage } from "../storage/storage.js";
 import type { Alternates } from "./alternates.js";
 import { isId } from "./hash.js";
 import { LooseStore } from "./loose.js";
+import { once } from "./once.js";
 import { Lru, SecondUse, WindowedCache } from "./lru.js";
 import { hashObject, markCached, type GitObject, type ObjectType } from "./object.js";
 import { PackFile } from "./pack-file.js";
@@ -340,8 +341,7 @@ export class ObjectDatabase implements ObjectWriter {
       const keep = ((await this.storage.list("objects/pack")) ?? []).filter((e) => e.name.endsWith(".keep")).map((e) => `objects/pack/${e.name.slice(0, -".keep".length)}.pack`);
       group = group.filter((p) => !keep.includes(p.path));
       if (group.length < MERGE_AT) continue;
-      // Loaded on first need: a reader never merges.
-      const { mergePacks } = await import("./pack-merge.js");
+      const [{ mergePacks }] = await loadMaintenance();
       const published = await mergePacks(this, group, options);
       await this.addPack(published);
       const path = `${published.base}.pack`;
@@ -350,13 +350,21 @@ export class ObjectDatabase implements ObjectWriter {
   }
 
   /**
+   * Start loading the code that merges and removes packs, in the background:
+   * called with a commit's first new object, so that the first merge, a few
+   * commits later, does not wait for it. A reader never loads it.
+   */
+  prepareMaintenance(): void {
+    if (this.#options.mergePacks !== false) loadMaintenance().catch(() => undefined);
+  }
+
+  /**
    * Remove packs whose objects are now stored elsewhere (see
    * `removePackFiles`) and stop reading them.
    */
   async removePacks(packs: readonly PackFile[]): Promise<void> {
     if (packs.length === 0) return;
-    // Loaded on first need, as merging is: a reader never removes packs.
-    const { removePackFiles } = await import("./pack-removal.js");
+    const [, { removePackFiles }] = await loadMaintenance();
     await removePackFiles(this.storage, packs.map((p) => p.path));
     this.#packs = this.#packs.filter((p) => !packs.includes(p));
   }
@@ -398,6 +406,9 @@ export class ObjectDatabase implements ObjectWriter {
     return this.#packs;
   }
 }
+
+/** The code that merges and removes packs. */
+const loadMaintenance = once(() => Promise.all([import("./pack-merge.js"), import("./pack-removal.js")]));
 
 /** Git treats the empty tree as present in every repository, stored or not. */
 function emptyTree(): GitObject {

@@ -1,5 +1,6 @@
 import { crc32 } from "./crc32.js";
 import type { HashAlgorithm } from "./hash.js";
+import { once } from "./once.js";
 import { pakoZlib, type Zlib } from "./zlib.js";
 
 /**
@@ -15,6 +16,11 @@ export interface Platform {
 }
 
 let pureSha1: HashAlgorithm | undefined;
+const loadSha1 = once(() =>
+  import("./sha1.js").then((m) => {
+    pureSha1 = m.sha1;
+  }),
+);
 
 /**
  * The pure TypeScript SHA-1, loaded on first use (`GitStore.open` awaits
@@ -28,12 +34,7 @@ const lazySha1: HashAlgorithm = {
     if (!pureSha1) throw new Error("SHA-1 is not loaded: await hash.load() first");
     return pureSha1.create();
   },
-  load: () =>
-    pureSha1
-      ? undefined
-      : import("./sha1.js").then((m) => {
-          pureSha1 = m.sha1;
-        }),
+  load: () => (pureSha1 ? undefined : loadSha1()),
 };
 
 /** Pure TypeScript: every runtime. */

@@ -3,6 +3,7 @@
  * through pako, whose two halves load on first use.
  */
 import type { ObjectType } from "./object.js";
+import { once } from "./once.js";
 
 /** Failure to inflate: bad stream, truncated stream or too much output. */
 export class ZlibError extends Error {}
@@ -58,7 +59,7 @@ const FIXED_MAX = 16 * 1024;
  */
 export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?: ObjectType): Uint8Array | Promise<Uint8Array> {
   if (level !== FAST_LEVEL) return zlib.deflate(data, level);
-  if (!encoders) return (loadingEncoders ??= import("./zlib-encode.js")).then((m) => ((encoders = m), deflateObject(zlib, data, level, type)));
+  if (!encoders) return loadFastEncoders().then(() => deflateObject(zlib, data, level, type));
   if (type !== undefined && type !== "blob" && data.length <= FIXED_MAX) return encoders.encodeFixedZlib(data);
   return looksIncompressible(data) ? encoders.encodeStoredZlib(data) : zlib.deflate(data, level);
 }
@@ -66,7 +67,13 @@ export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?
 // Loaded with the first write, as the pack writer is: an application that only
 // reads does not ship them.
 let encoders: typeof import("./zlib-encode.js") | undefined;
-let loadingEncoders: Promise<typeof import("./zlib-encode.js")> | undefined;
+
+/** Load what {@link deflateObject} needs at {@link FAST_LEVEL}. */
+export const loadFastEncoders = once(() =>
+  import("./zlib-encode.js").then((m) => {
+    encoders = m;
+  }),
+);
 
 const SEEN = new Uint8Array(256);
 const LAST = new Int32Array(1024);
@@ -120,9 +127,13 @@ export function looksIncompressible(data: Uint8Array): boolean {
 // Both halves are separate modules, so that a bundler leaves them out of the
 // main chunk: a page that only reads never ships the compressor, and the
 // Node build (which uses node:zlib) loads neither.
-let pakoDeflate: Promise<typeof import("pako/browser/deflate")> | undefined;
+const pakoDeflate = once(() => import("pako/browser/deflate"));
 let pakoInflate: typeof import("./pako-inflate.js") | undefined;
-let loadingInflate: Promise<void> | undefined;
+const loadInflate = once(() =>
+  import("./pako-inflate.js").then((m) => {
+    pakoInflate = m;
+  }),
+);
 
 function inflater(): typeof import("./pako-inflate.js") {
   if (!pakoInflate) throw new Error("pako's inflater is not loaded: await zlib.load() first");
@@ -131,13 +142,8 @@ function inflater(): typeof import("./pako-inflate.js") {
 
 /** zlib through pako: runs in every runtime. */
 export const pakoZlib: Zlib = {
-  deflate: async (data, level) => (await (pakoDeflate ??= import("pako/browser/deflate"))).deflate(data, { level }),
+  deflate: async (data, level) => (await pakoDeflate()).deflate(data, { level }),
   inflate: (data, maxOutput) => inflater().run(data, maxOutput, false),
   inflatePrefix: (data, n) => inflater().run(data, n, true).output,
-  load: () =>
-    pakoInflate
-      ? undefined
-      : (loadingInflate ??= import("./pako-inflate.js").then((m) => {
-          pakoInflate = m;
-        })),
+  load: () => (pakoInflate ? undefined : loadInflate()),
 };

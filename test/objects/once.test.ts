@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { once } from "../../src/objects/once.js";
+
+describe("once", () => {
+  it("runs the load once and shares its promise", async () => {
+    let runs = 0;
+    const load = once(async () => ++runs);
+    const [a, b] = await Promise.all([load(), load()]);
+    expect([a, b, await load(), runs]).toEqual([1, 1, 1, 1]);
+  });
+
+  it("runs it again after a failure, and keeps the first success", async () => {
+    let runs = 0;
+    const load = once(async () => {
+      if (++runs === 1) throw new Error("chunk did not arrive");
+      return runs;
+    });
+    await expect(load()).rejects.toThrow("chunk did not arrive");
+    expect(await load()).toBe(2);
+    expect(await load()).toBe(2);
+    expect(runs).toBe(2);
+  });
+});
