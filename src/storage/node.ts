@@ -105,6 +105,7 @@ export class NodeStorage implements Storage {
   readonly #confined = new Set<string>();
   // Pack files are read by range many times: keep a few descriptors open.
   readonly #fds = new Map<string, number>();
+  readonly #replaced = new ReplacedFiles(() => this.root);
 
   constructor(root: string) {
     this.root = nodePath.resolve(root);
@@ -291,6 +292,7 @@ export class NodeStorage implements Storage {
   async rename(from: string, to: string, options?: WriteOptions): Promise<void> {
     this.#confine(dirname(from));
     this.#confine(dirname(to));
+    const replaced = this.#replaced.hold(this.#abs(to));
     try {
       fsys.renameSync(this.#abs(from), this.#abs(to));
     } catch (e) {
@@ -298,6 +300,8 @@ export class NodeStorage implements Storage {
       if (!fsys.existsSync(this.#abs(from))) throw new FileNotFoundError(`no such file: ${from}`);
       this.#mkdirs(dirname(to));
       fsys.renameSync(this.#abs(from), this.#abs(to));
+    } finally {
+      await this.#replaced.release(replaced);
     }
     if (options?.sync) await this.#syncDir(dirname(to));
   }
@@ -379,6 +383,62 @@ export class NodeStorage implements Storage {
   async close(): Promise<void> {
     for (const fd of this.#fds.values()) fsys.closeSync(fd);
     this.#fds.clear();
+  }
+}
+
+/**
+ * Files a rename replaces, freed in the thread pool. The filesystem frees a
+ * replaced file (its inode and data blocks; with \`discard\`, as this
+ * machine's ext4 is mounted, the blocks are discarded at once) when its last
+ * reference goes, which is inside the rename, on the caller's thread, unless
+ * a descriptor still holds it: then at the descriptor's close, here left to
+ * the thread pool. A commit renames its ref's lock over the ref: 140-150 ->
+ * 67-88 us for that rename, 620 -> 561 us for the whole commit (W1 on disk,
+ * medians). On a memory filesystem freeing costs nothing and the hand-off to
+ * a thread (waking it, on this two-core VM) about 100 us: not done there,
+ * nor on Windows, which refuses to rename over an open file.
+ */
+class ReplacedFiles {
+  #enabled: boolean | undefined;
+  #closing = 0;
+
+  constructor(readonly root: () => string) {}
+
+  /** A descriptor of the regular file at `abs`, when there is one to hand off. */
+  hold(abs: string): number | undefined {
+    this.#enabled ??= offloadsFreeing(this.root());
+    // Mostly nothing is there (a new pack's index): lstat says so without the cost of an exception.
+    if (!this.#enabled || !lstatIfAny(abs)?.isFile()) return undefined;
+    try {
+      return fsys.openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch {
+      return undefined; // gone meanwhile: the rename tells
+    }
+  }
+
+  /**
+   * Close `fd` in the thread pool. A loop of commits that never waits for
+   * I/O (durability "none") never lets the event loop collect the closes:
+   * once a few are outstanding, this gives it a turn.
+   */
+  async release(fd: number | undefined): Promise<void> {
+    if (fd === undefined) return;
+    this.#closing++;
+    fsys.close(fd, () => this.#closing--);
+    if (this.#closing >= MAX_CLOSING) await new Promise(setImmediate);
+  }
+}
+
+const MAX_CLOSING = 16;
+// statfs(2) magic numbers of tmpfs and ramfs.
+const MEMORY_FILESYSTEMS = new Set([0x01021994, 0x858458f6]);
+
+function offloadsFreeing(root: string): boolean {
+  if (process.platform === "win32") return false;
+  try {
+    return !MEMORY_FILESYSTEMS.has(fsys.statfsSync(root).type);
+  } catch {
+    return false; // no statfs (some runtimes) or no root yet: the rename frees as usual
   }
 }
 

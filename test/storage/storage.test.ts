@@ -110,6 +110,25 @@ describe("NodeStorage after outside changes", () => {
   });
 });
 
+describe("NodeStorage renaming over a file", () => {
+  it("replaces it, and the descriptor it holds on the old file meanwhile is closed (no leak)", async () => {
+    const root = join(tempDir(), "repo");
+    const s = new NodeStorage(root);
+    const fds = (): number => readdirSync("/proc/self/fd").length;
+    await s.write("refs/heads/main", new TextEncoder().encode("0\n"));
+    const before = fds();
+    for (let i = 1; i <= 200; i++) {
+      await s.createExclusive("refs/heads/main.lock", new TextEncoder().encode(`${i}\n`));
+      await s.rename("refs/heads/main.lock", "refs/heads/main");
+    }
+    // The old files are closed in the thread pool: give the event loop its turns.
+    for (let i = 0; i < 50 && fds() > before; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(new TextDecoder().decode(await s.read("refs/heads/main"))).toBe("200\n");
+    expect(fds()).toBe(before);
+    expect(readdirSync(join(root, "refs/heads"))).toEqual(["main"]);
+  });
+});
+
 describe("NodeStorage on a failing write", () => {
   it("an exclusive create that cannot write everything (file size limit) leaves no file", () => {
     const root = join(tempDir(), "repo");
