@@ -105,7 +105,7 @@ export class NodeStorage implements Storage {
   readonly #confined = new Set<string>();
   // Pack files are read by range many times: keep a few descriptors open.
   readonly #fds = new Map<string, number>();
-  readonly #replaced = new ReplacedFiles(() => this.root);
+  readonly #replaced = new ReplacedFiles();
 
   constructor(root: string) {
     this.root = nodePath.resolve(root);
@@ -292,7 +292,7 @@ export class NodeStorage implements Storage {
   async rename(from: string, to: string, options?: WriteOptions): Promise<void> {
     this.#confine(dirname(from));
     this.#confine(dirname(to));
-    const replaced = this.#replaced.hold(this.#abs(to));
+    const replaced = this.#replaced.hold(this.root, this.#abs(to));
     try {
       fsys.renameSync(this.#abs(from), this.#abs(to));
     } catch (e) {
@@ -388,7 +388,7 @@ export class NodeStorage implements Storage {
 
 /**
  * Files a rename replaces, freed in the thread pool. The filesystem frees a
- * replaced file (its inode and data blocks; with \`discard\`, as this
+ * replaced file (its inode and data blocks; with `discard`, as this
  * machine's ext4 is mounted, the blocks are discarded at once) when its last
  * reference goes, which is inside the rename, on the caller's thread, unless
  * a descriptor still holds it: then at the descriptor's close, here left to
@@ -402,11 +402,9 @@ class ReplacedFiles {
   #enabled: boolean | undefined;
   #closing = 0;
 
-  constructor(readonly root: () => string) {}
-
-  /** A descriptor of the regular file at `abs`, when there is one to hand off. */
-  hold(abs: string): number | undefined {
-    this.#enabled ??= offloadsFreeing(this.root());
+  /** A descriptor of the regular file at `abs` (below `root`), when there is one to hand off. */
+  hold(root: string, abs: string): number | undefined {
+    this.#enabled ??= offloadsFreeing(root);
     // Mostly nothing is there (a new pack's index): lstat says so without the cost of an exception.
     if (!this.#enabled || !lstatIfAny(abs)?.isFile()) return undefined;
     try {
