@@ -417,17 +417,24 @@ class ReplacedFiles {
   /**
    * Close `fd` in the thread pool. A loop of commits that never waits for
    * I/O (durability "none") never lets the event loop collect the closes:
-   * once a few are outstanding, this gives it a turn.
+   * once a few are outstanding, this gives it a turn. Should the pool fall
+   * far behind (busy with flushes of a slow disk), descriptors are closed
+   * here again rather than pile up.
    */
   async release(fd: number | undefined): Promise<void> {
     if (fd === undefined) return;
+    if (this.#closing >= MAX_CLOSING_BEHIND) {
+      fsys.closeSync(fd);
+      return;
+    }
     this.#closing++;
     fsys.close(fd, () => this.#closing--);
-    if (this.#closing >= MAX_CLOSING) await new Promise(setImmediate);
+    if (this.#closing >= YIELD_CLOSING) await new Promise(setImmediate);
   }
 }
 
-const MAX_CLOSING = 16;
+const YIELD_CLOSING = 16;
+const MAX_CLOSING_BEHIND = 256;
 // statfs(2) magic numbers of tmpfs and ramfs.
 const MEMORY_FILESYSTEMS = new Set([0x01021994, 0x858458f6]);
 

@@ -129,6 +129,36 @@ describe("NodeStorage renaming over a file", () => {
   });
 });
 
+describe("NodeStorage renaming while the thread pool is stuck", () => {
+  it("holds at most 256 replaced files open, then closes them itself", () => {
+    const root = join(tempDir(), "repo");
+    mkdirSync(root, { recursive: true });
+    const fifo = join(tempDir(), "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const storage = new URL("../../dist/storage/node.js", import.meta.url).pathname;
+    // One pool thread, held by an open of a pipe that has no writer yet.
+    const script = `
+      import { openSync, readdirSync, open, closeSync, constants } from "node:fs";
+      const { NodeStorage } = await import(${JSON.stringify(storage)});
+      const fds = () => readdirSync("/proc/self/fd").length;
+      open(${JSON.stringify(fifo)}, "r", (e, fd) => { if (!e) closeSync(fd); });
+      const s = new NodeStorage(${JSON.stringify(root)});
+      await s.write("refs/heads/main", new TextEncoder().encode("0\\n"));
+      const before = fds();
+      for (let i = 1; i <= 400; i++) {
+        await s.createExclusive("refs/heads/main.lock", new TextEncoder().encode(i + "\\n"));
+        await s.rename("refs/heads/main.lock", "refs/heads/main");
+      }
+      console.log(fds() - before);
+      closeSync(openSync(${JSON.stringify(fifo)}, constants.O_WRONLY | constants.O_NONBLOCK));
+      process.exit(0);`;
+    const out = execFileSync("node", ["--input-type=module", "-e", script], { encoding: "utf8", env: { ...process.env, UV_THREADPOOL_SIZE: "1" }, timeout: 30_000 });
+    const held = Number(out.trim());
+    expect(held).toBeGreaterThan(200); // the pool was stuck: the closes waited for it
+    expect(held).toBeLessThanOrEqual(256);
+  });
+});
+
 describe("NodeStorage on a failing write", () => {
   it("an exclusive create that cannot write everything (file size limit) leaves no file", () => {
     const root = join(tempDir(), "repo");
