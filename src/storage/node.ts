@@ -1,4 +1,5 @@
 import * as fsys from "node:fs";
+import { platform } from "node:os";
 import * as nodePath from "node:path";
 import { CorruptObjectError, FileNotFoundError, NotADirectoryError, ValueError } from "../errors.js";
 import { checkPath, dirname, type DirEntry, type FileStat, type Storage, type WriteOptions } from "./storage.js";
@@ -439,7 +440,7 @@ const MAX_CLOSING_BEHIND = 256;
 const MEMORY_FILESYSTEMS = new Set([0x01021994, 0x858458f6]);
 
 function offloadsFreeing(root: string): boolean {
-  if (process.platform === "win32") return false;
+  if (platform() === "win32") return false;
   try {
     return !MEMORY_FILESYSTEMS.has(fsys.statfsSync(root).type);
   } catch {
