@@ -48,7 +48,10 @@ export function emptyTemplate(): string {
   });
 }
 
-/** main holding `files` files of 1 KiB in 100 directories (`p{i%100}/e{i}.bin`), loose like a repository written file by file. */
+/**
+ * main holding `files` files of 1 KiB in 100 directories (`p{i%100}/e{i}.bin`),
+ * in one commit: one pack without deltas, as `git fast-import` writes it.
+ */
 export function filledTemplate(files: number): string {
   return cached(`filled-${files}.git`, (dir) => {
     gitInit(dir);

@@ -83,6 +83,7 @@ for (const size of tiny ? (["small"] as const) : full ? (["small", "large"] as c
   rows.push({ label: `W3 both in one process: every file at HEAD, then every version of the hottest file (${size})`, unit: "ms", tasks: readers("w3-both", size) });
 }
 rows.push({ label: "W4 first-parent log of 1,000 commits (after git gc)", unit: "ms", tasks: readers("w4") });
+if (!tiny) rows.push({ label: "W6 read every file of a snapshot with 10,000 files (1 KiB each, one pack)", unit: "ms", tasks: readers("w6") });
 rows.push({
   label: "gc of a loose repository (300 commits, ~4,000 objects)",
   unit: "ms",

@@ -12,7 +12,7 @@ import { copyRepo, diskUsage, emptyTemplate, filledTemplate, historyRepo, hottes
 import { gcRun, loadSystem, w1, w2, w3BothGit, w3Head, w3History, w4, type Measured, type System } from "./workloads.js";
 
 export interface Task {
-  workload: "w1" | "w2" | "w3-head" | "w3-history" | "w3-both" | "w4" | "w5" | "gc";
+  workload: "w1" | "w2" | "w3-head" | "w3-history" | "w3-both" | "w4" | "w5" | "w6" | "gc";
   /** w5: which primitive. */
   op?: "sha1" | "deflate" | "inflate";
   system: System;
@@ -102,6 +102,9 @@ async function run(task: Task): Promise<Result> {
         return { ...(await raw(task)), rssMB: rss() };
       case "w4":
         return { ...(await w4(task.system, await logRepo(), configure)), rssMB: rss() };
+      case "w6":
+        // Issue 5's read workload: every file of a snapshot of 10,000 files, as W3's head part reads.
+        return { ...(await w3Head(task.system, filledTemplate(10_000), configure)), rssMB: rss() };
       default:
         throw new Error(`unknown workload ${String(task.workload)}`);
     }
