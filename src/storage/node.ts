@@ -393,8 +393,8 @@ export class NodeStorage implements Storage {
  * machine's ext4 is mounted, the blocks are discarded at once) when its last
  * reference goes, which is inside the rename, on the caller's thread, unless
  * a descriptor still holds it: then at the descriptor's close, here left to
- * the thread pool. A commit renames its ref's lock over the ref: 140-150 ->
- * 67-88 us for that rename, 620 -> 561 us for the whole commit (W1 on disk,
+ * the thread pool. A commit renames its ref's lock over the ref: 140-160 ->
+ * 61-92 us for that rename, 620 -> 561 us for the whole commit (W1 on disk,
  * medians). On a memory filesystem freeing costs nothing and the hand-off to
  * a thread (waking it, on this two-core VM) about 100 us: not done there,
  * nor on Windows, which refuses to rename over an open file.
