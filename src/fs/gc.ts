@@ -9,6 +9,7 @@ import { ValueError } from "../errors.js";
 import { decodeCommit } from "../objects/commit.js";
 import { DeltaIndex } from "../objects/delta.js";
 import type { ObjectType } from "../objects/object.js";
+import { listPackDirectory } from "../objects/pack-removal.js";
 import { PackWriter } from "../objects/pack-writer.js";
 import { decodeTag } from "../objects/tag.js";
 import { decodeTree, entryKind } from "../objects/tree.js";
@@ -94,8 +95,7 @@ export async function gc(repo: Repo, given: GcOptions | null = {}): Promise<GcSu
   const oldPacks = [...odb.packs];
   // They are removed at the end: a damaged index must stop gc before that.
   for (const p of oldPacks) p.index.verify();
-  const keep = new Set<string>();
-  for (const e of (await storage.list("objects/pack")) ?? []) if (e.name.endsWith(".keep")) keep.add(`objects/pack/${e.name.slice(0, -5)}.pack`);
+  const keep = (await listPackDirectory(storage)).kept;
   const loose = await odb.loose.list();
   const bytesBefore = (await sizeOf(repo, loose.map((l) => l.path))) + (await sizeOf(repo, oldPacks.flatMap((p) => [p.path, p.path.replace(/\.pack$/, ".idx")])));
 

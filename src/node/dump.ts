@@ -40,9 +40,9 @@ export const nodeExport: LocalExport = {
       // Git stores names no local file system takes (most allow 255 bytes a
       // name and 4,095 a path): typed, before anything is written, rather
       // than a bare ENAMETOOLONG halfway.
-      const tooLong = item.path.split("/").find((name) => encoder.encode(name).length > NAME_MAX);
-      if (tooLong !== undefined || encoder.encode(nodePath.join(root, item.path)).length > PATH_MAX) {
-        throw new ValueError(`refusing to dump ${item.path}: ${tooLong !== undefined ? `a name of ${encoder.encode(tooLong).length} bytes` : "the path"} is longer than a local file system allows`);
+      const longName = item.path.split("/").map((name) => encoder.encode(name).length).find((bytes) => bytes > NAME_MAX);
+      if (longName !== undefined || encoder.encode(nodePath.join(root, item.path)).length > PATH_MAX) {
+        throw new ValueError(`refusing to dump ${item.path}: ${longName !== undefined ? `a name of ${longName} bytes` : "the path"} is longer than a local file system allows`);
       }
       if (item.kind !== "symlink") continue;
       const target = new TextDecoder().decode(item.data);

@@ -8,6 +8,8 @@
 import type { Storage } from "../storage/storage.js";
 import type { GitObject } from "./object.js";
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const ESCAPES: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, "\\": 92 };
 
 /** The paths, as written (relative ones are not resolved here); a malformed quoted line is skipped, as git skips it. */
@@ -26,9 +28,9 @@ function unquote(quoted: string): string | undefined {
   const bytes: number[] = [];
   for (let i = 1; i < quoted.length; i++) {
     const c = quoted[i]!;
-    if (c === '"') return i === quoted.length - 1 ? new TextDecoder().decode(Uint8Array.from(bytes)) : undefined;
+    if (c === '"') return i === quoted.length - 1 ? decoder.decode(Uint8Array.from(bytes)) : undefined;
     if (c !== "\\") {
-      bytes.push(...new TextEncoder().encode(c));
+      bytes.push(...encoder.encode(c));
       continue;
     }
     const e = quoted[++i];

@@ -338,14 +338,15 @@ export class ObjectDatabase implements ObjectWriter {
     for (const [lo, hi] of TIERS) {
       let group = this.#packs.filter((p) => p.index.count >= lo && p.index.count < hi);
       if (group.length < MERGE_AT) continue;
-      const keep = ((await this.storage.list("objects/pack")) ?? []).filter((e) => e.name.endsWith(".keep")).map((e) => `objects/pack/${e.name.slice(0, -".keep".length)}.pack`);
-      group = group.filter((p) => !keep.includes(p.path));
+      const [{ mergePacks }, { listPackDirectory }] = await loadMaintenance();
+      const dir = await listPackDirectory(this.storage);
+      group = group.filter((p) => !dir.kept.has(p.path));
       if (group.length < MERGE_AT) continue;
-      const [{ mergePacks }] = await loadMaintenance();
       const published = await mergePacks(this, group, options);
       await this.addPack(published);
       const path = `${published.base}.pack`;
-      await this.removePacks(group.filter((p) => p.path !== path));
+      // The listing of a moment ago serves the removal: the merge added only its own pack.
+      await this.removePacks(group.filter((p) => p.path !== path), dir.files);
     }
   }
 
@@ -360,12 +361,13 @@ export class ObjectDatabase implements ObjectWriter {
 
   /**
    * Remove packs whose objects are now stored elsewhere (see
-   * `removePackFiles`) and stop reading them.
+   * `removePackFiles`; `files`: the pack directory's, if just listed) and
+   * stop reading them.
    */
-  async removePacks(packs: readonly PackFile[]): Promise<void> {
+  async removePacks(packs: readonly PackFile[], files?: ReadonlySet<string>): Promise<void> {
     if (packs.length === 0) return;
     const [, { removePackFiles }] = await loadMaintenance();
-    await removePackFiles(this.storage, packs.map((p) => p.path));
+    await removePackFiles(this.storage, packs.map((p) => p.path), files);
     this.#packs = this.#packs.filter((p) => !packs.includes(p));
   }
 

@@ -8,14 +8,31 @@ const PACK_FILES = [".idx", ".pack", ".rev", ".bitmap", ".mtimes", ".promisor"];
 const PACK_LIST = "objects/info/packs";
 
 /**
+ * The pack directory as it is now: every file in it (by storage path), and
+ * the packs a `.keep` file protects, which neither a merge nor gc removes
+ * (as git's repack leaves them).
+ */
+export async function listPackDirectory(storage: Storage): Promise<{ files: ReadonlySet<string>; kept: ReadonlySet<string> }> {
+  const files = new Set<string>();
+  const kept = new Set<string>();
+  for (const e of (await storage.list("objects/pack")) ?? []) {
+    const path = `objects/pack/${e.name}`;
+    files.add(path);
+    if (path.endsWith(".keep")) kept.add(`${path.slice(0, -".keep".length)}.pack`);
+  }
+  return { files, kept };
+}
+
+/**
  * Remove the packs at `paths` (`objects/pack/pack-<checksum>.pack`): each
  * index first, then the pack and its siblings; and the multi-pack-index,
- * which would name a missing pack and make `git fsck` fail. The pack list
- * for dumb HTTP clients (`objects/info/packs`) is rewritten if there is one,
- * so that it names no removed pack.
+ * which would name a missing pack and make `git fsck` fail. `present`: the
+ * pack directory's files, if the caller has just listed them (else listed
+ * here). The pack list for dumb HTTP clients (`objects/info/packs`) is
+ * rewritten if there is one, so that it names no removed pack.
  */
-export async function removePackFiles(storage: Storage, paths: readonly string[]): Promise<void> {
-  const present = new Set(((await storage.list("objects/pack")) ?? []).map((e) => `objects/pack/${e.name}`));
+export async function removePackFiles(storage: Storage, paths: readonly string[], present?: ReadonlySet<string>): Promise<void> {
+  present ??= (await listPackDirectory(storage)).files;
   const files = paths.flatMap((p) => PACK_FILES.map((ext) => p.slice(0, -".pack".length) + ext));
   for (const path of [...files, "objects/pack/multi-pack-index"]) {
     if (present.has(path)) await storage.remove(path).catch(() => undefined);

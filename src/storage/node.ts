@@ -293,14 +293,16 @@ export class NodeStorage implements Storage {
   async rename(from: string, to: string, options?: WriteOptions): Promise<void> {
     this.#confine(dirname(from));
     this.#confine(dirname(to));
-    const replaced = this.#replaced.hold(this.root, this.#abs(to));
+    const source = this.#abs(from);
+    const target = this.#abs(to);
+    const replaced = this.#replaced.hold(this.root, target);
     try {
-      fsys.renameSync(this.#abs(from), this.#abs(to));
+      fsys.renameSync(source, target);
     } catch (e) {
       if (errno(e) !== "ENOENT") throw e;
-      if (!fsys.existsSync(this.#abs(from))) throw new FileNotFoundError(`no such file: ${from}`);
+      if (!fsys.existsSync(source)) throw new FileNotFoundError(`no such file: ${from}`);
       this.#mkdirs(dirname(to));
-      fsys.renameSync(this.#abs(from), this.#abs(to));
+      fsys.renameSync(source, target);
     } finally {
       await this.#replaced.release(replaced);
     }
