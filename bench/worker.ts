@@ -22,6 +22,8 @@ export interface Task {
   n?: number;
   existing?: number;
   where?: "disk" | "shm";
+  /** w1: commits made first, in the same process, into another repository in /dev/shm (not timed). */
+  warm?: number;
   size?: "small" | "large";
 }
 
@@ -67,6 +69,17 @@ async function run(task: Task): Promise<Result> {
     switch (task.workload) {
       case "w1": {
         const template = task.existing ? filledTemplate(task.existing) : emptyTemplate();
+        if (task.warm) {
+          // A long-running process: its code compiled and its heap grown by
+          // earlier commits elsewhere (in memory, so that they leave the disk
+          // as it was).
+          const warmDir = mkdtempSync(join("/dev/shm", "gitstore-bench-warm-"));
+          try {
+            await w1(task.system, copyRepo(emptyTemplate(), join(warmDir, "r.git")), task.warm, { durability: task.durability ?? "none", prefix: "w", start: 0 });
+          } finally {
+            rmSync(warmDir, { recursive: true, force: true });
+          }
+        }
         const repo = copyRepo(template, join(scratch, "r.git"));
         const before = diskUsage(repo).files;
         const m = await w1(task.system, repo, task.n!, { durability: task.durability ?? "none", prefix: "d", start: 0 });
