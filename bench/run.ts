@@ -69,6 +69,8 @@ if (full) {
     tasks: [
       { name: "gitstore (durability none)", task: { workload: "w1", system: "gitstore", n: n1, durability: "none", warm }, ours: true },
       { name: "isomorphic-git", task: { workload: "w1", system: "isomorphic-git", n: n1, warm } },
+      // C has nothing to warm up: libgit2 as in the W1 row, measured again in this row's runs.
+      ...(py ? [{ name: "libgit2 (pygit2), fresh process", task: { workload: "w1", system: "pygit2", n: n1 } as Task }] : []),
     ],
   });
 }
