@@ -7,7 +7,7 @@
  */
 import { ValueError } from "../errors.js";
 import { decodeCommit } from "../objects/commit.js";
-import { DeltaIndex } from "../objects/delta.js";
+import { DeltaIndex } from "../objects/delta-encode.js";
 import type { ObjectType } from "../objects/object.js";
 import { listPackDirectory } from "../objects/pack-removal.js";
 import { PackWriter } from "../objects/pack-writer.js";

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyDelta, createDelta } from "../../src/objects/delta.js";
+import { applyDelta } from "../../src/objects/delta.js";
+import { createDelta } from "../../src/objects/delta-encode.js";
 
 const enc = new TextEncoder();
 
