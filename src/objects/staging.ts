@@ -7,8 +7,14 @@
  */
 import type { ObjectDatabase, ObjectWriter } from "./odb.js";
 import type { ObjectType } from "./object.js";
+import { once } from "./once.js";
 import type { PackWriter } from "./pack-writer.js";
 import { FAST_LEVEL, loadFastEncoders } from "./zlib.js";
+
+// Loaded on demand, side by side: an application that only reads never loads
+// the pack writer or its encoders. Once, not per commit: an import() of a
+// loaded module still goes through the module loader.
+const loadPackWriter = once(() => Promise.all([import("./pack-writer.js"), loadFastEncoders()]).then(([m]) => m.PackWriter));
 
 export class StagedObjects implements ObjectWriter {
   #pack: PackWriter | undefined;
@@ -19,9 +25,7 @@ export class StagedObjects implements ObjectWriter {
     const id = this.odb.hash(type, data);
     if (this.#pack?.has(id) || (await this.odb.isStored(id))) return id;
     if (!this.#pack) {
-      // Loaded on demand, side by side: an application that only reads never
-      // loads the pack writer or its encoders.
-      const [{ PackWriter }] = await Promise.all([import("./pack-writer.js"), loadFastEncoders()]);
+      const PackWriter = await loadPackWriter();
       this.odb.prepareMaintenance();
       // Fast, as git writes loose objects: a commit is latency-bound; gc recompresses.
       this.#pack ??= new PackWriter(this.odb.storage, this.odb.platform, undefined, FAST_LEVEL);
