@@ -1,7 +1,8 @@
 /**
  * Git's delta format: `<source size> <target size>` as little-endian base-128
  * varints, then copy (`1oooosss` + argument bytes) and insert (`0nnnnnnn`)
- * instructions.
+ * instructions. Applying one is here; making one, which only gc does, is in
+ * delta-encode.ts.
  */
 import { CorruptObjectError, type Place } from "../errors.js";
 
