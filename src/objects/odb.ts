@@ -110,6 +110,7 @@ export class ObjectDatabase implements ObjectWriter {
   readonly #known = new Lru<string, true>(100_000);
 
   #consolidating = false;
+  #maintenancePrepared = false;
 
   /** Git treats the empty tree as present in every repository, stored or not. */
   readonly emptyTree: string;
@@ -353,10 +354,13 @@ export class ObjectDatabase implements ObjectWriter {
   /**
    * Start loading the code that merges and removes packs, in the background:
    * called with a commit's first new object, so that the first merge, a few
-   * commits later, does not wait for it. A reader never loads it.
+   * commits later, does not wait for it. A reader never loads it. Once per
+   * database (a failed load is retried by the merge that needs it).
    */
   prepareMaintenance(): void {
-    if (this.#options.mergePacks !== false) loadMaintenance().catch(() => undefined);
+    if (this.#maintenancePrepared || this.#options.mergePacks === false) return;
+    this.#maintenancePrepared = true;
+    loadMaintenance().catch(() => undefined);
   }
 
   /**
