@@ -37,7 +37,7 @@ export interface HashAlgorithm {
    * the first {@link create}, or `undefined` once loaded (`name` and `size`
    * serve at once).
    */
-  load?(): Promise<void> | undefined;
+  load?(): Promise<unknown> | undefined;
 }
 
 /** The raw hash of `data`: in one call where the algorithm has one. */

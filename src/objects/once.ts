@@ -11,3 +11,18 @@ export function once<T>(load: () => Promise<T>): () => Promise<T> {
       throw e;
     }));
 }
+
+/** A module (or anything) loaded on first need: `load` as {@link once}; `loaded` once it has, for synchronous callers. */
+export interface Lazy<T> {
+  readonly loaded: T | undefined;
+  readonly load: () => Promise<T>;
+}
+
+/** {@link Lazy} over `load`. */
+export function lazy<T>(load: () => Promise<T>): Lazy<T> {
+  const it: { loaded: T | undefined; load: () => Promise<T> } = {
+    loaded: undefined,
+    load: once(() => load().then((value) => (it.loaded = value))),
+  };
+  return it;
+}

@@ -1,6 +1,6 @@
 import { crc32 } from "./crc32.js";
 import type { HashAlgorithm } from "./hash.js";
-import { once } from "./once.js";
+import { lazy } from "./once.js";
 import { pakoZlib, type Zlib } from "./zlib.js";
 
 /**
@@ -15,12 +15,7 @@ export interface Platform {
   readonly crc32: (data: Uint8Array, crc?: number) => number;
 }
 
-let pureSha1: HashAlgorithm | undefined;
-const loadSha1 = once(() =>
-  import("./sha1.js").then((m) => {
-    pureSha1 = m.sha1;
-  }),
-);
+const pureSha1 = lazy(() => import("./sha1.js").then((m) => m.sha1));
 
 /**
  * The pure TypeScript SHA-1, loaded on first use (`GitStore.open` awaits
@@ -31,10 +26,11 @@ const lazySha1: HashAlgorithm = {
   name: "sha1",
   size: 20,
   create() {
-    if (!pureSha1) throw new Error("SHA-1 is not loaded: await hash.load() first");
-    return pureSha1.create();
+    const loaded = pureSha1.loaded;
+    if (!loaded) throw new Error("SHA-1 is not loaded: await hash.load() first");
+    return loaded.create();
   },
-  load: () => (pureSha1 ? undefined : loadSha1()),
+  load: () => (pureSha1.loaded ? undefined : pureSha1.load()),
 };
 
 /** Pure TypeScript: every runtime. */

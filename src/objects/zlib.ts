@@ -3,7 +3,7 @@
  * through pako, whose two halves load on first use.
  */
 import type { ObjectType } from "./object.js";
-import { once } from "./once.js";
+import { lazy, once } from "./once.js";
 
 /** Failure to inflate: bad stream, truncated stream or too much output. */
 export class ZlibError extends Error {}
@@ -30,7 +30,7 @@ export interface Zlib {
    * they are ready. (Inflating stays synchronous: it runs on paths where the
    * bytes are already at hand.)
    */
-  load?(): Promise<void> | undefined;
+  load?(): Promise<unknown> | undefined;
 }
 
 /** The zlib level of what commits write (small packs, loose objects), as git's `core.looseCompression`. */
@@ -59,6 +59,7 @@ const FIXED_MAX = 16 * 1024;
  */
 export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?: ObjectType): Uint8Array | Promise<Uint8Array> {
   if (level !== FAST_LEVEL) return zlib.deflate(data, level);
+  const encoders = fastEncoders.loaded;
   if (!encoders) return loadFastEncoders().then(() => deflateObject(zlib, data, level, type));
   if (type !== undefined && type !== "blob" && data.length <= FIXED_MAX) return encoders.encodeFixedZlib(data);
   return looksIncompressible(data) ? encoders.encodeStoredZlib(data) : zlib.deflate(data, level);
@@ -66,14 +67,10 @@ export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?
 
 // Loaded with the first write, as the pack writer is: an application that only
 // reads does not ship them.
-let encoders: typeof import("./zlib-encode.js") | undefined;
+const fastEncoders = lazy(() => import("./zlib-encode.js"));
 
 /** Load what {@link deflateObject} needs at {@link FAST_LEVEL}. */
-export const loadFastEncoders = once(() =>
-  import("./zlib-encode.js").then((m) => {
-    encoders = m;
-  }),
-);
+export const loadFastEncoders = fastEncoders.load;
 
 const SEEN = new Uint8Array(256);
 const LAST = new Int32Array(1024);
@@ -128,16 +125,12 @@ export function looksIncompressible(data: Uint8Array): boolean {
 // main chunk: a page that only reads never ships the compressor, and the
 // Node build (which uses node:zlib) loads neither.
 const pakoDeflate = once(() => import("pako/browser/deflate"));
-let pakoInflate: typeof import("./pako-inflate.js") | undefined;
-const loadInflate = once(() =>
-  import("./pako-inflate.js").then((m) => {
-    pakoInflate = m;
-  }),
-);
+const pakoInflate = lazy(() => import("./pako-inflate.js"));
 
 function inflater(): typeof import("./pako-inflate.js") {
-  if (!pakoInflate) throw new Error("pako's inflater is not loaded: await zlib.load() first");
-  return pakoInflate;
+  const loaded = pakoInflate.loaded;
+  if (!loaded) throw new Error("pako's inflater is not loaded: await zlib.load() first");
+  return loaded;
 }
 
 /** zlib through pako: runs in every runtime. */
@@ -145,5 +138,5 @@ export const pakoZlib: Zlib = {
   deflate: async (data, level) => (await pakoDeflate()).deflate(data, { level }),
   inflate: (data, maxOutput) => inflater().run(data, maxOutput, false),
   inflatePrefix: (data, n) => inflater().run(data, n, true).output,
-  load: () => (pakoInflate ? undefined : loadInflate()),
+  load: () => (pakoInflate.loaded ? undefined : pakoInflate.load()),
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { once } from "../../src/objects/once.js";
+import { lazy, once } from "../../src/objects/once.js";
 
 describe("once", () => {
   it("runs the load once and shares its promise", async () => {
@@ -18,6 +18,22 @@ describe("once", () => {
     await expect(load()).rejects.toThrow("chunk did not arrive");
     expect(await load()).toBe(2);
     expect(await load()).toBe(2);
+    expect(runs).toBe(2);
+  });
+});
+
+describe("lazy", () => {
+  it("holds the value once loaded, and nothing after a failed load", async () => {
+    let runs = 0;
+    const it = lazy(async () => {
+      if (++runs === 1) throw new Error("chunk did not arrive");
+      return "module";
+    });
+    expect(it.loaded).toBeUndefined();
+    await expect(it.load()).rejects.toThrow("chunk did not arrive");
+    expect(it.loaded).toBeUndefined();
+    expect(await it.load()).toBe("module");
+    expect(it.loaded).toBe("module");
     expect(runs).toBe(2);
   });
 });
