@@ -3,11 +3,7 @@ import { constants, promises as fsp } from "node:fs";
 import * as nodePath from "node:path";
 import { ValueError } from "../errors.js";
 import type { DumpItem, LocalExport } from "../fs/repo.js";
-import { makeDirectories } from "../storage/node.js";
-
-function errno(e: unknown): string | undefined {
-  return (e as NodeJS.ErrnoException | undefined)?.code;
-}
+import { errno, makeDirectories } from "../storage/node.js";
 
 /**
  * Make `abs` a real directory: an existing symbolic link or file there is

@@ -6,7 +6,8 @@ import { checkPath, dirname, type DirEntry, type FileStat, type Storage, type Wr
 const { constants } = fsys;
 const MAX_OPEN_HANDLES = 32;
 
-function errno(e: unknown): string | undefined {
+/** The error code of a Node system error (`ENOENT`...), if `e` is one. */
+export function errno(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
