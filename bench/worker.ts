@@ -24,6 +24,8 @@ export interface Task {
   where?: "disk" | "shm";
   /** w1: commits made first, in the same process, into another repository in /dev/shm (not timed). */
   warm?: number;
+  /** w1, gitstore: afterwards, make the same commits again (untimed) to count the files they create. */
+  count?: boolean;
   size?: "small" | "large";
 }
 
@@ -82,7 +84,9 @@ async function run(task: Task): Promise<Result> {
         }
         const repo = copyRepo(template, join(scratch, "r.git"));
         const before = diskUsage(repo).files;
-        const m = await w1(task.system, repo, task.n!, { durability: task.durability ?? "none", prefix: "d", start: 0 });
+        // Copied only once the timed commits are done, so that the copy's writeback cannot slow them.
+        const countIn = task.count ? () => copyRepo(template, join(scratch, "count.git")) : undefined;
+        const m = await w1(task.system, repo, task.n!, { durability: task.durability ?? "none", prefix: "d", start: 0, countIn });
         const after = diskUsage(repo).files;
         return { ...m, rssMB: m.rssMB ?? rss(), filesPerCommit: (after - before) / task.n! };
       }
