@@ -61,7 +61,7 @@ export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?
   if (level !== FAST_LEVEL) return zlib.deflate(data, level);
   const encoders = fastEncoders.loaded;
   if (!encoders) return loadFastEncoders().then(() => deflateObject(zlib, data, level, type));
-  if (type !== undefined && type !== "blob" && data.length <= FIXED_MAX) return encoders.encodeFixedZlib(data);
+  if (type !== undefined && type !== "blob" && data.length <= FIXED_MAX) return encoders.encodeFixedZlib(data, type === "tree");
   return looksIncompressible(data) ? encoders.encodeStoredZlib(data) : zlib.deflate(data, level);
 }
 
