@@ -9,8 +9,7 @@ import { ValueError } from "../errors.js";
 import { decodeCommit } from "../objects/commit.js";
 import { DeltaIndex } from "../objects/delta-encode.js";
 import type { ObjectType } from "../objects/object.js";
-import { listPackDirectory } from "../objects/pack-removal.js";
-import { PackWriter } from "../objects/pack-writer.js";
+import { writing } from "../objects/lazy-writing.js";
 import { decodeTag } from "../objects/tag.js";
 import { decodeTree, entryKind } from "../objects/tree.js";
 import { decodeReflog } from "../refs/reflog.js";
@@ -90,6 +89,8 @@ export async function gc(repo: Repo, given: GcOptions | null = {}): Promise<GcSu
   const { odb, storage } = repo;
   if (repo.options.keepPacks) throw new ValueError(`gc would remove packs, which git forbids in ${repo.options.keepPacks}`);
 
+  // The pack writer and pack listing: with a writer's other code, in one chunk of their own.
+  const { listPackDirectory, PackWriter } = await writing.load();
   // What exists now: only these may be removed at the end.
   await odb.rescan();
   const oldPacks = [...odb.packs];

@@ -10,7 +10,7 @@ import { isId } from "./hash.js";
 import { LooseStore } from "./loose.js";
 import { Lru, SecondUse, WindowedCache } from "./lru.js";
 import { hashObject, markCached, type GitObject, type ObjectType } from "./object.js";
-import { once } from "./once.js";
+import { writing } from "./lazy-writing.js";
 import { PackFile } from "./pack-file.js";
 import { searchKey } from "./pack-index.js";
 import type { PublishedPack } from "./pack-writer.js";
@@ -110,7 +110,6 @@ export class ObjectDatabase implements ObjectWriter {
   readonly #known = new Lru<string, true>(100_000);
 
   #consolidating = false;
-  #maintenancePrepared = false;
 
   /** Git treats the empty tree as present in every repository, stored or not. */
   readonly emptyTree: string;
@@ -339,7 +338,7 @@ export class ObjectDatabase implements ObjectWriter {
     for (const [lo, hi] of TIERS) {
       let group = this.#packs.filter((p) => p.index.count >= lo && p.index.count < hi);
       if (group.length < MERGE_AT) continue;
-      const [{ mergePacks }, { listPackDirectory }] = await loadMaintenance();
+      const { mergePacks, listPackDirectory } = await writing.load();
       const dir = await listPackDirectory(this.storage);
       group = group.filter((p) => !dir.kept.has(p.path));
       if (group.length < MERGE_AT) continue;
@@ -352,25 +351,13 @@ export class ObjectDatabase implements ObjectWriter {
   }
 
   /**
-   * Start loading the code that merges and removes packs, in the background:
-   * called with a commit's first new object, so that the first merge, a few
-   * commits later, does not wait for it. A reader never loads it. Once per
-   * database (a failed load is retried by the merge that needs it).
-   */
-  prepareMaintenance(): void {
-    if (this.#maintenancePrepared || this.#options.mergePacks === false) return;
-    this.#maintenancePrepared = true;
-    loadMaintenance().catch(() => undefined);
-  }
-
-  /**
    * Remove packs whose objects are now stored elsewhere (see
    * `removePackFiles`; `files`: the pack directory's, if just listed) and
    * stop reading them.
    */
   async removePacks(packs: readonly PackFile[], files?: ReadonlySet<string>): Promise<void> {
     if (packs.length === 0) return;
-    const [, { removePackFiles }] = await loadMaintenance();
+    const { removePackFiles } = await writing.load();
     await removePackFiles(this.storage, packs.map((p) => p.path), files);
     this.#packs = this.#packs.filter((p) => !packs.includes(p));
   }
@@ -412,9 +399,6 @@ export class ObjectDatabase implements ObjectWriter {
     return this.#packs;
   }
 }
-
-/** The code that merges and removes packs. */
-const loadMaintenance = once(() => Promise.all([import("./pack-merge.js"), import("./pack-removal.js")]));
 
 /** Git treats the empty tree as present in every repository, stored or not. */
 function emptyTree(): GitObject {

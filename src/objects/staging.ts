@@ -5,16 +5,11 @@
  * 100,000 files then leaves a handful of files, as `git fast-import` does.
  * The object database merges the small packs as they accumulate.
  */
+import { writing } from "./lazy-writing.js";
 import type { ObjectDatabase, ObjectWriter } from "./odb.js";
 import type { ObjectType } from "./object.js";
-import { once } from "./once.js";
 import type { PackWriter } from "./pack-writer.js";
-import { FAST_LEVEL, loadFastEncoders } from "./zlib.js";
-
-// Loaded on demand, side by side: an application that only reads never loads
-// the pack writer or its encoders. Once, not per commit: an import() of a
-// loaded module still goes through the module loader.
-const loadPackWriter = once(() => Promise.all([import("./pack-writer.js"), loadFastEncoders()]).then(([m]) => m.PackWriter));
+import { FAST_LEVEL } from "./zlib.js";
 
 export class StagedObjects implements ObjectWriter {
   #pack: PackWriter | undefined;
@@ -25,8 +20,9 @@ export class StagedObjects implements ObjectWriter {
     const id = this.odb.hash(type, data);
     if (this.#pack?.has(id) || (await this.odb.isStored(id))) return id;
     if (!this.#pack) {
-      const PackWriter = await loadPackWriter();
-      this.odb.prepareMaintenance();
+      // Loaded once per process (an application that only reads never loads
+      // it), with what merges the small packs a few commits later.
+      const { PackWriter } = writing.loaded ?? (await writing.load());
       // Fast, as git writes loose objects: a commit is latency-bound; gc recompresses.
       this.#pack ??= new PackWriter(this.odb.storage, this.odb.platform, undefined, FAST_LEVEL);
     }

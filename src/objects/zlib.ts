@@ -2,6 +2,7 @@
  * zlib (RFC 1950) behind one small interface, and its portable implementation
  * through pako, whose two halves load on first use.
  */
+import { writing } from "./lazy-writing.js";
 import type { ObjectType } from "./object.js";
 import { lazy, once } from "./once.js";
 
@@ -59,18 +60,11 @@ const FIXED_MAX = 16 * 1024;
  */
 export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?: ObjectType): Uint8Array | Promise<Uint8Array> {
   if (level !== FAST_LEVEL) return zlib.deflate(data, level);
-  const encoders = fastEncoders.loaded;
-  if (!encoders) return loadFastEncoders().then(() => deflateObject(zlib, data, level, type));
+  const encoders = writing.loaded;
+  if (!encoders) return writing.load().then(() => deflateObject(zlib, data, level, type));
   if (type !== undefined && type !== "blob" && data.length <= FIXED_MAX) return encoders.encodeFixedZlib(data, type === "tree");
   return looksIncompressible(data) ? encoders.encodeStoredZlib(data) : zlib.deflate(data, level);
 }
-
-// Loaded with the first write, as the pack writer is: an application that only
-// reads does not ship them.
-const fastEncoders = lazy(() => import("./zlib-encode.js"));
-
-/** Load what {@link deflateObject} needs at {@link FAST_LEVEL}. */
-export const loadFastEncoders = fastEncoders.load;
 
 const SEEN = new Uint8Array(256);
 const LAST = new Int32Array(1024);
