@@ -82,8 +82,8 @@ class CountingStorage implements Storage {
 
 /**
  * W1's commits into `repo`. `countIn`: makes a second copy of the same
- * repository, into which gitstore then makes the same commits untimed, through a storage
- * that counts the files it creates (`extra.createdPerCommit`).
+ * repository, into which gitstore then makes the same commits untimed,
+ * through a storage that counts the files it creates (`extra.createdPerCommit`).
  */
 export async function w1(system: System, repo: string, n: number, opts: { durability: "full" | "none"; prefix: string; start: number; countIn?: () => string }): Promise<Measured> {
   const path = (i: number): string => `${opts.prefix}${i % 20}/f${i}.bin`;
