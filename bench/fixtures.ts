@@ -7,9 +7,25 @@ import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSyn
 import { join } from "node:path";
 import { GIT_ENV, git, gitInit } from "../test/helpers/git.js";
 import { explode, makeGitRepo, repack } from "../test/helpers/make-repo.js";
+import type { Storage } from "../src/node.js";
 
 export const CACHE = join(import.meta.dirname, "../../bench/.cache");
 const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+/**
+ * `inner` with every method call passed through `around` (its name, its
+ * arguments, and the call itself): a proxy, so that no member, optional one
+ * or argument is dropped on the way, as a hand-written forwarder can.
+ */
+export function aroundStorage(inner: Storage, around: (name: string, args: unknown[], call: () => Promise<unknown>) => Promise<unknown>): Storage {
+  return new Proxy(inner, {
+    get(target, name, receiver) {
+      const value: unknown = Reflect.get(target, name, receiver);
+      if (typeof value !== "function" || typeof name !== "string") return value;
+      return (...args: unknown[]) => around(name, args, () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+    },
+  });
+}
 
 /** 1 KiB of deterministic content for file `i`. */
 export function kib(i: number): Uint8Array {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type * as Gitstore from "../src/node.js";
 import type { NodeStorage, Storage } from "../src/node.js";
-import { copyRepo, emptyTemplate, kib } from "./fixtures.js";
+import { aroundStorage, copyRepo, emptyTemplate, kib } from "./fixtures.js";
 
 // The package's Node entry, as a user (and the comparative run) loads it.
 const PACKAGE: string = "gitstore";
@@ -19,22 +19,16 @@ type Call = { count: number; ms: number };
 
 /** Every Storage method of `inner`, timed into `calls`. */
 function timed(inner: NodeStorage, calls: Map<string, Call>): Storage {
-  return new Proxy(inner, {
-    get(target, name, receiver) {
-      const value: unknown = Reflect.get(target, name, receiver);
-      if (typeof value !== "function" || typeof name !== "string") return value;
-      return async (...args: unknown[]) => {
-        const t0 = performance.now();
-        try {
-          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        } finally {
-          const c = calls.get(name) ?? { count: 0, ms: 0 };
-          c.count++;
-          c.ms += performance.now() - t0;
-          calls.set(name, c);
-        }
-      };
-    },
+  return aroundStorage(inner, async (name, _args, call) => {
+    const t0 = performance.now();
+    try {
+      return await call();
+    } finally {
+      const c = calls.get(name) ?? { count: 0, ms: 0 };
+      c.count++;
+      c.ms += performance.now() - t0;
+      calls.set(name, c);
+    }
   });
 }
 

@@ -9,9 +9,9 @@ import * as nodeFs from "node:fs";
 import { join } from "node:path";
 import type IsoGit from "isomorphic-git";
 import type * as Gitstore from "../src/node.js";
-import type { FS, GitStore, NodeStorage, Storage, WriteOptions } from "../src/node.js";
+import type { FS, GitStore, NodeStorage, Storage } from "../src/node.js";
 import { GIT_ENV } from "../test/helpers/git.js";
-import { kib } from "./fixtures.js";
+import { aroundStorage, kib } from "./fixtures.js";
 
 export type System = "gitstore" | "isomorphic-git" | "git" | "es-git" | "pygit2";
 
@@ -45,39 +45,23 @@ const AUTHOR = { name: "bench", email: "bench@example.com", timestamp: 170000000
 // ---- W1: sequential commits, one 1 KiB file each -------------------------
 
 /**
- * Counts the files a storage creates (temporary, lock and final ones alike).
- * Used by an untimed pass of its own: a wrapper on the timed path would add
- * its own calls to what is measured.
+ * `inner`, counting the files it creates (temporary, lock and final ones
+ * alike) into `counter.created`. Used by an untimed pass of its own: a
+ * wrapper on the timed path would add its own calls to what is measured.
  */
-class CountingStorage implements Storage {
-  created = 0;
-  constructor(readonly inner: NodeStorage) {}
-  read = (p: string) => this.inner.read(p);
-  readRange = (p: string, o: number, l: number) => this.inner.readRange(p, o, l);
-  write = (p: string, d: Uint8Array, o?: WriteOptions) => (this.created++, this.inner.write(p, d, o));
-  createExclusive = async (p: string, d: Uint8Array, o?: WriteOptions) => {
-    const made = await this.inner.createExclusive(p, d, o);
-    if (made) this.created++;
-    return made;
-  };
+function countingStorage(inner: NodeStorage, counter: { created: number }): Storage {
   // Appends create a file only the first time (a reflog): one stat per path, not per append.
-  readonly #appended = new Set<string>();
-  append = async (p: string, d: Uint8Array, o?: WriteOptions) => {
-    if (!this.#appended.has(p)) {
-      this.#appended.add(p);
-      if (!(await this.inner.stat(p))) this.created++;
+  const appended = new Set<string>();
+  return aroundStorage(inner, async (name, args, call) => {
+    const path = args[0] as string;
+    if (name === "append" && !appended.has(path)) {
+      appended.add(path);
+      if (!(await inner.stat(path))) counter.created++;
     }
-    return this.inner.append(p, d, o);
-  };
-  rename = (a: string, b: string, o?: WriteOptions) => this.inner.rename(a, b, o);
-  remove = (p: string) => this.inner.remove(p);
-  list = (p: string) => this.inner.list(p);
-  stat = (p: string) => this.inner.stat(p);
-  mkdirp = (p: string) => this.inner.mkdirp(p);
-  // Every optional member too, options and all: a dropped one changes what gitstore does.
-  sync = (ps: readonly string[], o?: { readonly contentOnly?: boolean }) => this.inner.sync(ps, o);
-  touch = (p: string) => this.inner.touch(p);
-  close = () => this.inner.close();
+    const result = await call();
+    if (name === "write" || (name === "createExclusive" && result === true)) counter.created++;
+    return result;
+  });
 }
 
 /**
@@ -88,21 +72,22 @@ class CountingStorage implements Storage {
 export async function w1(system: System, repo: string, n: number, opts: { durability: "full" | "none"; prefix: string; start: number; countIn?: () => string }): Promise<Measured> {
   const path = (i: number): string => `${opts.prefix}${i % 20}/f${i}.bin`;
   if (system === "gitstore") {
-    const commits = async (target: string | CountingStorage): Promise<{ ms: number; tree: string; created: number }> => {
+    const counter = { created: 0 };
+    const commits = async (target: string | Storage): Promise<{ ms: number; tree: string; created: number }> => {
       const store = await gs.GitStore.open(target, { durability: opts.durability, author: "bench", email: "bench@example.com" });
       let fs = await store.branches.get("main");
-      const before = typeof target === "string" ? 0 : target.created;
+      const before = counter.created;
       const t0 = now();
       for (let i = opts.start; i < opts.start + n; i++) fs = await fs.write(path(i), kib(i));
       const ms = now() - t0;
-      const created = typeof target === "string" ? 0 : target.created - before;
+      const created = counter.created - before;
       await store.close();
       return { ms, tree: fs.tree, created };
     };
     // As a user opens it: by path, nothing between gitstore and the disk.
     const { ms, tree } = await commits(repo);
     if (!opts.countIn) return { ms, check: tree };
-    const counted = await commits(new CountingStorage(new gs.NodeStorage(opts.countIn())));
+    const counted = await commits(countingStorage(new gs.NodeStorage(opts.countIn()), counter));
     if (counted.tree !== tree) throw new Error(`the counting pass made tree ${counted.tree}, the timed one ${tree}`);
     return { ms, check: tree, extra: { createdPerCommit: counted.created / n } };
   }
