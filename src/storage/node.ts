@@ -1,5 +1,6 @@
 import * as fsys from "node:fs";
 import * as nodePath from "node:path";
+import { clearImmediate, setImmediate } from "node:timers";
 import { CorruptObjectError, FileNotFoundError, NotADirectoryError, ValueError } from "../errors.js";
 import { checkPath, dirname, type DirEntry, type FileStat, type Storage, type WriteOptions } from "./storage.js";
 
@@ -386,6 +387,7 @@ export class NodeStorage implements Storage {
   async close(): Promise<void> {
     for (const fd of this.#fds.values()) fsys.closeSync(fd);
     this.#fds.clear();
+    this.#replaced.flush();
   }
 }
 
@@ -402,10 +404,23 @@ export class NodeStorage implements Storage {
  * two-core VM) about 100 us; an NFS client would keep the replaced file as
  * a `.nfsXXXX` file until the close (more round trips, not fewer); Windows
  * refuses to rename over an open file.
+ *
+ * The descriptors go to the pool in batches: libuv wakes an idle worker for
+ * each job it is handed while one sleeps, and the wake-up costs the caller
+ * 20 us on a quiet two-core VM, 50-65 us while V8 compiles on the other core
+ * (the woken worker then runs on the caller's). Handed over together, 16
+ * closes wake a few workers, which take the rest from the queue: W1 on disk
+ * 0.587 -> 0.521 ms a commit (medians of 10 fresh processes, alternated).
+ * A batch builds up only while commits follow one another without the event
+ * loop turning (each resolves without waiting for I/O); otherwise the
+ * descriptors go at the loop's next turn. What waits holds only files that
+ * no longer have a name (nothing anyone could open).
  */
 class ReplacedFiles {
   #enabled: boolean | undefined;
   #closing = 0;
+  #held: number[] = [];
+  #turn: ReturnType<typeof setImmediate> | undefined;
 
   /** A descriptor of the regular file at `abs` (below `root`), when there is one to hand off. */
   hold(root: string, abs: string): number | undefined {
@@ -420,25 +435,37 @@ class ReplacedFiles {
   }
 
   /**
-   * Close `fd` in the thread pool. A loop of commits that never waits for
-   * I/O (durability "none") never lets the event loop collect the closes:
-   * once a few are outstanding, this gives it a turn. Should the pool fall
-   * far behind (busy with flushes of a slow disk), descriptors are closed
-   * here again rather than pile up.
+   * Close `fd` in the thread pool, with the next batch. A loop of commits
+   * that never waits for I/O (durability "none") never lets the event loop
+   * collect the closes: after a batch, this gives it a turn.
    */
   async release(fd: number | undefined): Promise<void> {
     if (fd === undefined) return;
-    if (this.#closing >= MAX_CLOSING_BEHIND) {
+    if (this.#closing + this.#held.length >= MAX_CLOSING_BEHIND) {
+      // The pool has fallen far behind (busy with flushes of a slow disk): no more piles up.
       fsys.closeSync(fd);
       return;
     }
-    this.#closing++;
-    fsys.close(fd, () => this.#closing--);
-    if (this.#closing >= YIELD_CLOSING) await new Promise(setImmediate);
+    this.#held.push(fd);
+    if (this.#held.length < CLOSE_BATCH) {
+      this.#turn ??= setImmediate(() => this.flush());
+      return;
+    }
+    this.flush();
+    await new Promise(setImmediate);
+  }
+
+  /** Hand every held descriptor to the thread pool. */
+  flush(): void {
+    if (this.#turn !== undefined) clearImmediate(this.#turn);
+    this.#turn = undefined;
+    this.#closing += this.#held.length;
+    for (const fd of this.#held) fsys.close(fd, () => this.#closing--);
+    this.#held = [];
   }
 }
 
-const YIELD_CLOSING = 16;
+const CLOSE_BATCH = 16;
 const MAX_CLOSING_BEHIND = 256;
 // statfs(2) magic number of ext2, ext3 and ext4.
 const EXT4_SUPER_MAGIC = 0xef53;

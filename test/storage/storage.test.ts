@@ -129,6 +129,38 @@ describe("NodeStorage renaming over a file", () => {
   });
 });
 
+describe.skipIf(statfsSync(tempDir()).type !== 0xef53)("NodeStorage renaming over files on ext4", () => {
+  it("holds the replaced files while renames follow one another, hands them to the pool 16 at a time, and the rest at the event loop's next turn", async () => {
+    const root = join(tempDir(), "repo");
+    const s = new NodeStorage(root);
+    const fds = (): number => readdirSync("/proc/self/fd").length;
+    const update = async (i: number): Promise<void> => {
+      await s.createExclusive("refs/heads/main.lock", new TextEncoder().encode(`${i}\n`));
+      await s.rename("refs/heads/main.lock", "refs/heads/main");
+    };
+    const settle = async (): Promise<void> => {
+      for (let i = 0; i < 100 && fds() > before; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    await s.write("refs/heads/main", new TextEncoder().encode("0\n"));
+    const before = fds();
+    // Without a turn of the event loop in between (each rename resolves at once), nothing is handed over yet.
+    for (let i = 1; i <= 15; i++) await update(i);
+    expect(fds() - before).toBe(15);
+    await update(16); // the batch goes to the pool
+    await settle();
+    expect(fds()).toBe(before);
+    for (let i = 17; i <= 20; i++) await update(i);
+    expect(fds() - before).toBe(4);
+    await settle(); // the event loop turns: these go too
+    expect(fds()).toBe(before);
+    await update(21);
+    await s.close(); // and so does whatever is held at close
+    await settle();
+    expect(fds()).toBe(before);
+    expect(new TextDecoder().decode(await new NodeStorage(root).read("refs/heads/main"))).toBe("21\n");
+  });
+});
+
 describe("NodeStorage renaming while the thread pool is stuck", () => {
   // How many replaced files a loop of 400 renames over a ref leaves open when
   // the only pool thread is held by an open of a pipe that has no writer yet.
