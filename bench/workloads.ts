@@ -71,6 +71,9 @@ function countingStorage(inner: NodeStorage, counter: { created: number }): Stor
  */
 export async function w1(system: System, repo: string, n: number, opts: { durability: "full" | "none"; prefix: string; start: number; countIn?: () => string }): Promise<Measured> {
   const path = (i: number): string => `${opts.prefix}${i % 20}/f${i}.bin`;
+  // Every system gets its payloads made before the clock starts (pygit2 reads them from a file).
+  const payloads = Array.from({ length: n }, (_, k) => kib(opts.start + k));
+  const payload = (i: number): Uint8Array => payloads[i - opts.start]!;
   if (system === "gitstore") {
     const counter = { created: 0 };
     const commits = async (target: string | Storage): Promise<{ ms: number; tree: string; created: number }> => {
@@ -78,7 +81,7 @@ export async function w1(system: System, repo: string, n: number, opts: { durabi
       let fs = await store.branches.get("main");
       const before = counter.created;
       const t0 = now();
-      for (let i = opts.start; i < opts.start + n; i++) fs = await fs.write(path(i), kib(i));
+      for (let i = opts.start; i < opts.start + n; i++) fs = await fs.write(path(i), payload(i));
       const ms = now() - t0;
       const created = counter.created - before;
       await store.close();
@@ -100,7 +103,7 @@ export async function w1(system: System, repo: string, n: number, opts: { durabi
     const t0 = now();
     for (let i = opts.start; i < opts.start + n; i++) {
       const [dir, name] = path(i).split("/") as [string, string];
-      const blob = await git.writeBlob({ fs, gitdir, blob: kib(i) });
+      const blob = await git.writeBlob({ fs, gitdir, blob: payload(i) });
       const root = (await git.readTree({ fs, gitdir, oid: rootTree, cache })).tree;
       const dirEntry = root.find((e) => e.path === dir);
       const sub = dirEntry ? (await git.readTree({ fs, gitdir, oid: dirEntry.oid, cache })).tree.filter((e) => e.path !== name) : [];
@@ -115,12 +118,12 @@ export async function w1(system: System, repo: string, n: number, opts: { durabi
     return { ms: now() - t0, check: rootTree };
   }
   if (system === "pygit2") {
-    // The payloads are made here, so that libgit2 commits the same bytes.
-    const payloads = join(repo, "..", "payloads.bin");
+    // Handed over in a file, so that libgit2 commits the same bytes.
+    const file = join(repo, "..", "payloads.bin");
     const all = new Uint8Array(n * 1024);
-    for (let k = 0; k < n; k++) all.set(kib(opts.start + k), k * 1024);
-    nodeFs.writeFileSync(payloads, all);
-    const r = spawnSync(PYGIT2_PYTHON, [join(import.meta.dirname, "../../bench/pygit2-w1.py"), repo, payloads, String(n), String(opts.start)], { encoding: "utf8" });
+    for (let k = 0; k < n; k++) all.set(payloads[k]!, k * 1024);
+    nodeFs.writeFileSync(file, all);
+    const r = spawnSync(PYGIT2_PYTHON, [join(import.meta.dirname, "../../bench/pygit2-w1.py"), repo, file, String(n), String(opts.start)], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`pygit2 failed: ${r.stderr}`);
     const out = JSON.parse(r.stdout) as { ms: number; check: string; rssMB: number };
     return { ms: out.ms, check: out.check, rssMB: out.rssMB };
