@@ -67,8 +67,7 @@ export class PackFile {
    */
   static async open(storage: Storage, platform: Platform, base: string, cache: Lru<number, GitObject>, pages: WindowedCache<Uint8Array>, how: { written: { idx: Uint8Array; bytes: number; data?: Uint8Array } } | { checkIndexUpTo: number }, location?: unknown): Promise<PackFile | undefined> {
     if ("written" in how) {
-      // An index we just wrote needs no checking.
-      const pack = new PackFile(storage, platform, `${base}.pack`, PackIndex.decode(how.written.idx, platform.hash, `${base}.idx`, false), how.written.bytes, cache, pages);
+      const pack = new PackFile(storage, platform, `${base}.pack`, PackIndex.ofWritten(how.written.idx, platform.hash, `${base}.idx`), how.written.bytes, cache, pages);
       pack.#data = how.written.data;
       pack.#freshened = true;
       return pack;

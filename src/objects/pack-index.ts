@@ -25,6 +25,7 @@ export class PackIndex {
     bytes: Uint8Array,
     private readonly algo: HashAlgorithm,
     private readonly where: string,
+    made: boolean,
   ) {
     const h = algo.size;
     this.#bytes = bytes;
@@ -42,13 +43,16 @@ export class PackIndex {
       this.#version = 1;
       this.#fanout = 0;
     }
-    let prev = 0;
-    for (let b = 0; b < 256; b++) {
-      const v = this.#view.getUint32(this.#fanout + b * 4);
-      if (v < prev) bad("non-monotonic fan-out table");
-      prev = v;
+    let n = this.#view.getUint32(this.#fanout + 255 * 4);
+    if (!made) {
+      let prev = 0;
+      for (let b = 0; b < 256; b++) {
+        const v = this.#view.getUint32(this.#fanout + b * 4);
+        if (v < prev) bad("non-monotonic fan-out table");
+        prev = v;
+      }
+      n = prev;
     }
-    const n = prev;
     this.count = n;
     if (this.#version === 2) {
       this.#ids = 8 + 1024;
@@ -65,6 +69,7 @@ export class PackIndex {
       if (bytes.length !== 1024 + n * (4 + h) + 2 * h) bad("pack index has the wrong size");
     }
     this.packChecksum = toHex(bytes.subarray(bytes.length - 2 * h, bytes.length - h));
+    this.#verified = made;
   }
 
   /**
@@ -72,9 +77,18 @@ export class PackIndex {
    * own checksum is checked by {@link verify}, here only when `verify` is set.
    */
   static decode(bytes: Uint8Array, algo: HashAlgorithm, where: string, verify = true): PackIndex {
-    const idx = new PackIndex(bytes, algo, where);
+    const idx = new PackIndex(bytes, algo, where, false);
     if (verify) idx.verify();
     return idx;
+  }
+
+  /**
+   * The index of a pack this process just wrote, from the bytes
+   * `encodePackIndex` made: its fan-out table and checksum are not checked
+   * again (a merge of small packs would otherwise hash each of their indexes).
+   */
+  static ofWritten(bytes: Uint8Array, algo: HashAlgorithm, where: string): PackIndex {
+    return new PackIndex(bytes, algo, where, true);
   }
 
   #verified = false;
