@@ -43,15 +43,14 @@ export class PackIndex {
       this.#version = 1;
       this.#fanout = 0;
     }
-    let n = this.#view.getUint32(this.#fanout + 255 * 4);
-    if (!made) {
-      let prev = 0;
+    let n = 0;
+    if (made) n = this.#view.getUint32(this.#fanout + 255 * 4);
+    else {
       for (let b = 0; b < 256; b++) {
         const v = this.#view.getUint32(this.#fanout + b * 4);
-        if (v < prev) bad("non-monotonic fan-out table");
-        prev = v;
+        if (v < n) bad("non-monotonic fan-out table");
+        n = v;
       }
-      n = prev;
     }
     this.count = n;
     if (this.#version === 2) {

@@ -387,7 +387,7 @@ export class NodeStorage implements Storage {
   async close(): Promise<void> {
     for (const fd of this.#fds.values()) fsys.closeSync(fd);
     this.#fds.clear();
-    this.#replaced.flush();
+    this.#replaced.handOff();
   }
 }
 
@@ -448,15 +448,15 @@ class ReplacedFiles {
     }
     this.#held.push(fd);
     if (this.#held.length < CLOSE_BATCH) {
-      this.#turn ??= setImmediate(() => this.flush());
+      this.#turn ??= setImmediate(() => this.handOff());
       return;
     }
-    this.flush();
+    this.handOff();
     await new Promise(setImmediate);
   }
 
   /** Hand every held descriptor to the thread pool. */
-  flush(): void {
+  handOff(): void {
     if (this.#turn !== undefined) clearImmediate(this.#turn);
     this.#turn = undefined;
     this.#closing += this.#held.length;
