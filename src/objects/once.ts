@@ -16,13 +16,16 @@ export function once<T>(load: () => Promise<T>): () => Promise<T> {
 export interface Lazy<T> {
   readonly loaded: T | undefined;
   readonly load: () => Promise<T>;
+  /** `undefined` once loaded, else {@link load}'s promise: the shape of the platform's `load?()` hooks. */
+  readonly ready: () => Promise<T> | undefined;
 }
 
 /** {@link Lazy} over `load`. */
 export function lazy<T>(load: () => Promise<T>): Lazy<T> {
-  const it: { loaded: T | undefined; load: () => Promise<T> } = {
+  const it: { loaded: T | undefined; load: () => Promise<T>; ready: () => Promise<T> | undefined } = {
     loaded: undefined,
     load: once(() => load().then((value) => (it.loaded = value))),
+    ready: () => (it.loaded === undefined ? it.load() : undefined),
   };
   return it;
 }

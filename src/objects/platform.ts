@@ -30,7 +30,7 @@ const lazySha1: HashAlgorithm = {
     if (!loaded) throw new Error("SHA-1 is not loaded: await hash.load() first");
     return loaded.create();
   },
-  load: () => (pureSha1.loaded ? undefined : pureSha1.load()),
+  load: pureSha1.ready,
 };
 
 /** Pure TypeScript: every runtime. */

@@ -132,5 +132,5 @@ export const pakoZlib: Zlib = {
   deflate: async (data, level) => (await pakoDeflate()).deflate(data, { level }),
   inflate: (data, maxOutput) => inflater().run(data, maxOutput, false),
   inflatePrefix: (data, n) => inflater().run(data, n, true).output,
-  load: () => (pakoInflate.loaded ? undefined : pakoInflate.load()),
+  load: pakoInflate.ready,
 };

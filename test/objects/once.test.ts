@@ -34,6 +34,7 @@ describe("lazy", () => {
     expect(it.loaded).toBeUndefined();
     expect(await it.load()).toBe("module");
     expect(it.loaded).toBe("module");
+    expect(it.ready()).toBeUndefined(); // nothing left to wait for
     expect(runs).toBe(2);
   });
 });
