@@ -71,6 +71,9 @@ if (full) {
       { name: "isomorphic-git", task: { workload: "w1", system: "isomorphic-git", n: n1, warm } },
       // C has nothing to warm up: libgit2 as in the W1 row, measured again in this row's runs.
       ...(py ? [{ name: "libgit2 (pygit2), fresh process", task: { workload: "w1", system: "pygit2", n: n1 } as Task }] : []),
+      // In memory, where the engine's CPU is all there is to compare.
+      { name: "gitstore none, /dev/shm", task: { workload: "w1", system: "gitstore", n: n1, durability: "none", warm, where: "shm" } },
+      ...(py ? [{ name: "libgit2 (pygit2), fresh, /dev/shm", task: { workload: "w1", system: "pygit2", n: n1, where: "shm" } as Task }] : []),
     ],
   });
 }
@@ -210,7 +213,7 @@ for (const row of rows) {
   report.push({ label: row.label, unit: row.unit, figures });
   console.log(`\n${row.label} (${row.unit}, median of ${runs} [min-max]; ratio = ours / theirs${row.unit === "MB/s" ? " in time" : ""})`);
   for (const f of figures) {
-    const bits = [`${f.name.padEnd(28)} ${fmt(f.median).padStart(8)} [${fmt(f.min)}-${fmt(f.max)}]`, f.ratio !== undefined ? `ratio ${f.ratio.toFixed(3)}` : "(ours)", `rss ${f.rssMB.toFixed(0)} MB`];
+    const bits = [`${f.name.padEnd(34)} ${fmt(f.median).padStart(8)} [${fmt(f.min)}-${fmt(f.max)}]`, f.ratio !== undefined ? `ratio ${f.ratio.toFixed(3)}` : "(ours)", `rss ${f.rssMB.toFixed(0)} MB`];
     if (f.extra.headMs !== undefined) bits.push(`head ${fmt(Number(f.extra.headMs))} + history ${fmt(Number(f.extra.historyMs))}`);
     if (f.extra.packBytes !== undefined) bits.push(`pack ${(Number(f.extra.packBytes) / 1e6).toFixed(2)} MB`);
     if (f.extra.filesPerCommit !== undefined) bits.push(`net files/commit ${Number(f.extra.filesPerCommit).toFixed(2)}`);
