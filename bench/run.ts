@@ -86,6 +86,7 @@ for (const n of bulk) {
       { name: "gitstore", task: { workload: "w2", system: "gitstore", n }, ours: true },
       { name: "isomorphic-git", task: { workload: "w2", system: "isomorphic-git", n } },
       { name: "git fast-import", task: { workload: "w2", system: "git", n } },
+      ...(py ? [{ name: "libgit2 (pygit2)", task: { workload: "w2", system: "pygit2", n } as Task }] : []),
     ],
   });
 }

@@ -94,7 +94,7 @@ async function run(task: Task): Promise<Result> {
         const repo = copyRepo(emptyTemplate(), join(scratch, "r.git"));
         const m = await w2(task.system, repo, task.n!);
         const du = diskUsage(repo);
-        return { ...m, rssMB: rss(), files: du.files, bytes: du.bytes };
+        return { ...m, rssMB: m.rssMB ?? rss(), files: du.files, bytes: du.bytes };
       }
       case "w3-head":
         return { ...(await w3Head(task.system, historyRepo(task.size!), configure)), rssMB: rss() };

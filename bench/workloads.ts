@@ -117,17 +117,7 @@ export async function w1(system: System, repo: string, n: number, opts: { durabi
     }
     return { ms: now() - t0, check: rootTree };
   }
-  if (system === "pygit2") {
-    // Handed over in a file, so that libgit2 commits the same bytes.
-    const file = join(repo, "..", "payloads.bin");
-    const all = new Uint8Array(n * 1024);
-    for (let k = 0; k < n; k++) all.set(payloads[k]!, k * 1024);
-    nodeFs.writeFileSync(file, all);
-    const r = spawnSync(PYGIT2_PYTHON, [join(import.meta.dirname, "../../bench/pygit2-w1.py"), repo, file, String(n), String(opts.start)], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`pygit2 failed: ${r.stderr}`);
-    const out = JSON.parse(r.stdout) as { ms: number; check: string; rssMB: number };
-    return { ms: out.ms, check: out.check, rssMB: out.rssMB };
-  }
+  if (system === "pygit2") return pygit2("w1", repo, payloads, [String(opts.start)]);
   throw new Error(`w1 has no ${system} form`);
 }
 
@@ -181,6 +171,8 @@ export async function w2(system: System, repo: string, n: number): Promise<Measu
     const ms = now() - t0;
     return { ms, check: execFileSync("git", ["--git-dir", repo, "rev-parse", "main^{tree}"], { env: GIT_ENV }).toString().trim() };
   }
+  // Its payloads made before its clock starts, as they must be handed over in a file.
+  if (system === "pygit2") return pygit2("w2", repo, Array.from({ length: n }, (_, i) => kib(i)), []);
   throw new Error(`w2 has no ${system} form`);
 }
 
@@ -439,7 +431,6 @@ export async function loadEsGit(): Promise<EsGit> {
   return (await import(name)) as EsGit;
 }
 
-/** Whether es-git loads here (it is a native binding). */
 /** Debian's python3-pygit2 (libgit2 1.5) is installed for the system Python. */
 const PYGIT2_PYTHON = "/usr/bin/python3";
 
@@ -447,6 +438,22 @@ export function pygit2Available(): boolean {
   return spawnSync(PYGIT2_PYTHON, ["-c", "import pygit2"]).status === 0;
 }
 
+/**
+ * A commit workload run by bench/pygit2-commits.py in its own process. The payloads
+ * are handed over in a file, so that libgit2 commits the same bytes.
+ */
+function pygit2(workload: "w1" | "w2", repo: string, payloads: Uint8Array[], args: string[]): Measured {
+  const file = join(repo, "..", "payloads.bin");
+  const all = new Uint8Array(payloads.length * 1024);
+  payloads.forEach((p, k) => all.set(p, k * 1024));
+  nodeFs.writeFileSync(file, all);
+  const r = spawnSync(PYGIT2_PYTHON, [join(import.meta.dirname, "../../bench/pygit2-commits.py"), workload, repo, file, String(payloads.length), ...args], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`pygit2 failed: ${r.stderr}`);
+  const out = JSON.parse(r.stdout) as { ms: number; check: string; rssMB: number };
+  return { ms: out.ms, check: out.check, rssMB: out.rssMB };
+}
+
+/** Whether es-git loads here (it is a native binding). */
 export function esGitAvailable(): boolean {
   const r = spawnSync("node", ["-e", "import('es-git').then(()=>process.exit(0),()=>process.exit(1))"]);
   return r.status === 0;
