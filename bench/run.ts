@@ -45,9 +45,14 @@ const W1 = (label: string, existing: number, n: number, extra: { name: string; t
     { name: "gitstore (durability none)", task: { workload: "w1", system: "gitstore", n, existing, durability: "none" }, ours: true },
     { name: "isomorphic-git", task: { workload: "w1", system: "isomorphic-git", n, existing } },
     ...(py ? [{ name: "libgit2 (pygit2)", task: { workload: "w1", system: "pygit2", n, existing } as Task }] : []),
+    ...(tiny ? [] : [{ name: "gitstore none, v8-pool-size=1", task: { workload: "w1", system: "gitstore", n, existing, durability: "none", nodeFlags: [ONE_V8_THREAD] } as Task }]),
     ...extra,
   ],
 });
+// An application's setting, measured as one: V8 with one background thread
+// rather than Node's four, which on a two-core machine leaves a core to the
+// main thread while V8 compiles the write path (see README, "Node").
+const ONE_V8_THREAD = "--v8-pool-size=1";
 rows.push(
   W1(`W1 ${n1} sequential commits of 1 KiB`, 0, n1, [
     { name: "gitstore (durability full)", task: { workload: "w1", system: "gitstore", n: n1, durability: "full" } },
@@ -55,6 +60,7 @@ rows.push(
     { name: "gitstore full, /dev/shm", task: { workload: "w1", system: "gitstore", n: n1, durability: "full", where: "shm" } },
     { name: "isomorphic-git, /dev/shm", task: { workload: "w1", system: "isomorphic-git", n: n1, where: "shm" } },
     ...(py ? [{ name: "libgit2 (pygit2), /dev/shm", task: { workload: "w1", system: "pygit2", n: n1, where: "shm" } as Task }] : []),
+    ...(tiny ? [] : [{ name: "gitstore none, /dev/shm, v8-pool-size=1", task: { workload: "w1", system: "gitstore", n: n1, durability: "none", where: "shm", nodeFlags: [ONE_V8_THREAD] } as Task }]),
   ]),
 );
 if (!tiny) rows.push(W1(`W1 ${full ? 200 : 100} commits into 10,000 files`, 10_000, full ? 200 : 100));
@@ -93,6 +99,7 @@ for (const n of bulk) {
 const readers = (workload: Task["workload"], size?: "small" | "large") => [
   { name: "gitstore", task: { workload, system: "gitstore", size } as Task, ours: true },
   { name: "gitstore (no hash check)", task: { workload, system: "gitstore", size, noVerify: true } as Task },
+  ...(tiny ? [] : [{ name: "gitstore, v8-pool-size=1", task: { workload, system: "gitstore", size, nodeFlags: [ONE_V8_THREAD] } as Task }]),
   { name: "isomorphic-git", task: { workload, system: "isomorphic-git", size } as Task },
   { name: "git CLI", task: { workload, system: "git", size } as Task },
   ...(es ? [{ name: "libgit2 (es-git)", task: { workload, system: "es-git", size } as Task }] : []),
@@ -148,7 +155,7 @@ process.on("exit", () => {
 });
 
 function runTask(task: Task): Result {
-  const r = spawnSync("node", [WORKER, JSON.stringify(task)], { encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, ...SCRATCH } });
+  const r = spawnSync("node", [...(task.nodeFlags ?? []), WORKER, JSON.stringify(task)], { encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, ...SCRATCH } });
   if (r.status !== 0) throw new Error(`worker failed for ${JSON.stringify(task)}:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as Result;
 }
@@ -214,7 +221,7 @@ for (const row of rows) {
   report.push({ label: row.label, unit: row.unit, figures });
   console.log(`\n${row.label} (${row.unit}, median of ${runs} [min-max]; ratio = ours / theirs${row.unit === "MB/s" ? " in time" : ""})`);
   for (const f of figures) {
-    const bits = [`${f.name.padEnd(34)} ${fmt(f.median).padStart(8)} [${fmt(f.min)}-${fmt(f.max)}]`, f.ratio !== undefined ? `ratio ${f.ratio.toFixed(3)}` : "(ours)", `rss ${f.rssMB.toFixed(0)} MB`];
+    const bits = [`${f.name.padEnd(40)} ${fmt(f.median).padStart(8)} [${fmt(f.min)}-${fmt(f.max)}]`, f.ratio !== undefined ? `ratio ${f.ratio.toFixed(3)}` : "(ours)", `rss ${f.rssMB.toFixed(0)} MB`];
     if (f.extra.headMs !== undefined) bits.push(`head ${fmt(Number(f.extra.headMs))} + history ${fmt(Number(f.extra.historyMs))}`);
     if (f.extra.packBytes !== undefined) bits.push(`pack ${(Number(f.extra.packBytes) / 1e6).toFixed(2)} MB`);
     if (f.extra.filesPerCommit !== undefined) bits.push(`net files/commit ${Number(f.extra.filesPerCommit).toFixed(2)}`);

@@ -27,6 +27,8 @@ export interface Task {
   /** w1, gitstore: afterwards, make the same commits again (untimed) to count the files they create. */
   count?: boolean;
   size?: "small" | "large";
+  /** Flags for the worker's `node` (an application's settings, e.g. `--v8-pool-size=1`). */
+  nodeFlags?: string[];
 }
 
 export interface Result extends Measured {
