@@ -36,6 +36,10 @@ interface Row {
 }
 
 const n1 = tiny ? 10 : full ? 1000 : 300;
+// An application's setting, measured as one: V8 with one background thread
+// rather than Node's four, which on a two-core machine leaves a core to the
+// main thread while V8 compiles the write path (see README, "Node").
+const ONE_V8_THREAD = "--v8-pool-size=1";
 const rows: Row[] = [];
 const W1 = (label: string, existing: number, n: number, extra: { name: string; task: Task; ours?: boolean }[] = []): Row => ({
   label,
@@ -49,10 +53,6 @@ const W1 = (label: string, existing: number, n: number, extra: { name: string; t
     ...extra,
   ],
 });
-// An application's setting, measured as one: V8 with one background thread
-// rather than Node's four, which on a two-core machine leaves a core to the
-// main thread while V8 compiles the write path (see README, "Node").
-const ONE_V8_THREAD = "--v8-pool-size=1";
 rows.push(
   W1(`W1 ${n1} sequential commits of 1 KiB`, 0, n1, [
     { name: "gitstore (durability full)", task: { workload: "w1", system: "gitstore", n: n1, durability: "full" } },
