@@ -39,7 +39,8 @@ const n1 = tiny ? 10 : full ? 1000 : 300;
 // An application's setting, measured as one: V8 with one background thread
 // rather than Node's four, which on a two-core machine leaves a core to the
 // main thread while V8 compiles the write path (see README, "Node").
-const ONE_V8_THREAD = "--v8-pool-size=1";
+// (Not in the harness's own test run.)
+const oneV8Thread = (name: string, task: Task): { name: string; task: Task }[] => (tiny ? [] : [{ name, task: { ...task, nodeFlags: ["--v8-pool-size=1"] } }]);
 const rows: Row[] = [];
 const W1 = (label: string, existing: number, n: number, extra: { name: string; task: Task; ours?: boolean }[] = []): Row => ({
   label,
@@ -49,7 +50,7 @@ const W1 = (label: string, existing: number, n: number, extra: { name: string; t
     { name: "gitstore (durability none)", task: { workload: "w1", system: "gitstore", n, existing, durability: "none" }, ours: true },
     { name: "isomorphic-git", task: { workload: "w1", system: "isomorphic-git", n, existing } },
     ...(py ? [{ name: "libgit2 (pygit2)", task: { workload: "w1", system: "pygit2", n, existing } as Task }] : []),
-    ...(tiny ? [] : [{ name: "gitstore none, v8-pool-size=1", task: { workload: "w1", system: "gitstore", n, existing, durability: "none", nodeFlags: [ONE_V8_THREAD] } as Task }]),
+    ...oneV8Thread("gitstore none, v8-pool-size=1", { workload: "w1", system: "gitstore", n, existing, durability: "none" }),
     ...extra,
   ],
 });
@@ -60,7 +61,7 @@ rows.push(
     { name: "gitstore full, /dev/shm", task: { workload: "w1", system: "gitstore", n: n1, durability: "full", where: "shm" } },
     { name: "isomorphic-git, /dev/shm", task: { workload: "w1", system: "isomorphic-git", n: n1, where: "shm" } },
     ...(py ? [{ name: "libgit2 (pygit2), /dev/shm", task: { workload: "w1", system: "pygit2", n: n1, where: "shm" } as Task }] : []),
-    ...(tiny ? [] : [{ name: "gitstore none, /dev/shm, v8-pool-size=1", task: { workload: "w1", system: "gitstore", n: n1, durability: "none", where: "shm", nodeFlags: [ONE_V8_THREAD] } as Task }]),
+    ...oneV8Thread("gitstore none, /dev/shm, v8-pool-size=1", { workload: "w1", system: "gitstore", n: n1, durability: "none", where: "shm" }),
   ]),
 );
 if (!tiny) rows.push(W1(`W1 ${full ? 200 : 100} commits into 10,000 files`, 10_000, full ? 200 : 100));
@@ -99,7 +100,7 @@ for (const n of bulk) {
 const readers = (workload: Task["workload"], size?: "small" | "large") => [
   { name: "gitstore", task: { workload, system: "gitstore", size } as Task, ours: true },
   { name: "gitstore (no hash check)", task: { workload, system: "gitstore", size, noVerify: true } as Task },
-  ...(tiny ? [] : [{ name: "gitstore, v8-pool-size=1", task: { workload, system: "gitstore", size, nodeFlags: [ONE_V8_THREAD] } as Task }]),
+  ...oneV8Thread("gitstore, v8-pool-size=1", { workload, system: "gitstore", size }),
   { name: "isomorphic-git", task: { workload, system: "isomorphic-git", size } as Task },
   { name: "git CLI", task: { workload, system: "git", size } as Task },
   ...(es ? [{ name: "libgit2 (es-git)", task: { workload, system: "es-git", size } as Task }] : []),

@@ -441,20 +441,15 @@ export function pygit2Available(): boolean {
 /**
  * A commit workload run by bench/pygit2-commits.py in its own process. The payloads
  * are handed over in a file, so that libgit2 commits the same bytes; flushed
- * first, so that its writeback (100 MB for W2's largest row) does not slow the
- * timed commits.
+ * first, as `copyRepo` flushes a template's copy, so that its writeback (100 MB
+ * for W2's largest row) does not slow the timed commits.
  */
 function pygit2(workload: "w1" | "w2", repo: string, payloads: Uint8Array[], args: string[]): Measured {
   const all = new Uint8Array(payloads.length * 1024);
   payloads.forEach((p, k) => all.set(p, k * 1024));
   const file = join(repo, "..", "payloads.bin");
-  const fd = nodeFs.openSync(file, "w");
-  try {
-    nodeFs.writeFileSync(fd, all);
-    nodeFs.fsyncSync(fd);
-  } finally {
-    nodeFs.closeSync(fd);
-  }
+  nodeFs.writeFileSync(file, all);
+  execFileSync("sync");
   const r = spawnSync(PYGIT2_PYTHON, [join(import.meta.dirname, "../../bench/pygit2-commits.py"), workload, repo, file, String(payloads.length), ...args], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`pygit2 failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout) as { ms: number; check: string; rssMB: number };
