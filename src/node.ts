@@ -16,6 +16,12 @@ export { nodePlatform } from "./node/platform.js";
 
 /** {@link CoreGitStore} with the Node runtime plugged in. */
 export class GitStore extends CoreGitStore {
+  // The package bundle holds this class and its base in one scope, where the
+  // bundler names this one `GitStore2`: what a console prints keeps the public name.
+  static {
+    Object.defineProperty(this, "name", { value: "GitStore" });
+  }
+
   /**
    * Open (or create) the repository at `location`: a directory path (stored
    * through {@link NodeStorage}) or any {@link Storage}.

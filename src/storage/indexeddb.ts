@@ -43,7 +43,9 @@ export class IndexedDBStorage implements Storage {
       db.createObjectStore(FILES, { keyPath: "path" }).createIndex("parent", "parent");
       db.createObjectStore(DIRS, { keyPath: "path" }).createIndex("parent", "parent");
     };
-    return new IndexedDBStorage(await promised(req));
+    // `this` rather than the class by name: a class whose body names itself gets
+    // an inner name from the bundler (`_IndexedDBStorage`), which is then its `name`.
+    return new this(await promised(req));
   }
 
   /**
