@@ -112,6 +112,25 @@ describe("incompressible data", () => {
     expect(looksIncompressible(twice)).toBe(false);
   });
 
+  it("counts the repeats of 4-byte strings against its limit (1 KiB: more than one)", () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 500, max: 992 }), (seed, from, to) => {
+        const data = randomBytes(1024, seed);
+        expect(looksIncompressible(data)).toBe(true);
+        // One 4-byte string seen again: one repeat, within the limit.
+        const once = data.slice();
+        once.set(data.subarray(from, from + 4), to);
+        expect(looksIncompressible(once)).toBe(true);
+        // 32 bytes seen again: 29 overlapping repeats, enough to be found
+        // through a hash table that keeps one position a bucket.
+        const more = data.slice();
+        more.set(data.subarray(from, from + 32), to);
+        expect(looksIncompressible(more)).toBe(false);
+      }),
+      { seed: 12, numRuns: 200 },
+    );
+  });
+
   it("only the fast level stores: gc's level compresses everything, so a misjudgment lasts until then", async () => {
     const random = randomBytes(1024, 3);
     for (const [level, expected] of [
