@@ -12,7 +12,8 @@ import type { MutableTree } from "./tree-edit.js";
 export async function stageWrite(writer: ObjectWriter, root: MutableTree, segments: readonly string[], data: Uint8Array): Promise<void> {
   const existing = await root.lookup(segments);
   const mode = typeof existing === "object" && entryKind(existing.mode) === "executable" ? MODE.executable : MODE.file;
-  await root.set(segments, { mode, id: await writer.write("blob", data) });
+  const id = writer.write("blob", data);
+  await root.set(segments, { mode, id: id instanceof Promise ? await id : id });
 }
 
 /** Remove `segments`; `FileNotFoundError` when nothing is there. */

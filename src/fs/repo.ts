@@ -128,8 +128,12 @@ export class Repo {
   }
 
   /** Store a tree and keep it decoded for the next read (its next edit starts from it). */
-  async writeTreeView(tree: TreeView, writer: ObjectWriter = this.odb): Promise<string> {
-    const id = await writer.write("tree", tree.data);
+  writeTreeView(tree: TreeView, writer: ObjectWriter = this.odb): Soon<string> {
+    const id = writer.write("tree", tree.data);
+    return id instanceof Promise ? id.then((i) => this.#keepTree(i, tree)) : this.#keepTree(id, tree);
+  }
+
+  #keepTree(id: string, tree: TreeView): string {
     if (!this.#trees.get(id)) this.#trees.set(id, tree);
     return id;
   }
@@ -154,7 +158,8 @@ export class Repo {
     if (message.includes("\0")) throw new ValueError("commit message contains NUL");
     const ident = this.identity();
     const commit: Commit = { tree, parents, author: ident, committer: ident, extraHeaders: [], message: message.endsWith("\n") ? message : message + "\n" };
-    const id = await writer.write("commit", encodeCommit(commit));
+    const written = writer.write("commit", encodeCommit(commit));
+    const id = written instanceof Promise ? await written : written;
     this.#commits.set(id, commit);
     return id;
   }

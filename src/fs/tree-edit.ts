@@ -4,6 +4,7 @@
  */
 import { MODE, TreeView, canonicalMode, entryKind, type TreeEntry } from "../objects/tree.js";
 import type { ObjectWriter } from "../objects/odb.js";
+import type { Soon } from "../objects/soon.js";
 import type { Repo } from "./repo.js";
 
 interface Leaf {
@@ -109,12 +110,15 @@ export class MutableTree {
     const order: MutableTree[] = [this];
     for (let i = 0; i < order.length; i++) for (const c of order[i]!.#changes?.values() ?? []) if (c instanceof MutableTree) order.push(c);
     const written = new Map<MutableTree, string | null>();
-    for (let i = order.length - 1; i >= 0; i--) written.set(order[i]!, await order[i]!.#writeOne(written, writer));
+    for (let i = order.length - 1; i >= 0; i--) {
+      const id = order[i]!.#writeOne(written, writer);
+      written.set(order[i]!, id instanceof Promise ? await id : id);
+    }
     return written.get(this)!;
   }
 
   /** This tree written, its changed subtrees' ids in `written`. */
-  async #writeOne(written: Map<MutableTree, string | null>, writer: ObjectWriter): Promise<string | null> {
+  #writeOne(written: Map<MutableTree, string | null>, writer: ObjectWriter): Soon<string | null> {
     if (!this.#changes || this.#changes.size === 0) return this.baseId;
     const edits = new Map<string, TreeEntry | null>();
     for (const [name, child] of this.#changes) {

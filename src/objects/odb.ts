@@ -19,8 +19,8 @@ import type { Soon } from "./soon.js";
 
 /** Where new objects go: the database itself (loose files) or a staging area (a pack). */
 export interface ObjectWriter {
-  /** Store an object (once); resolves to its id. */
-  write(type: ObjectType, data: Uint8Array): Promise<string>;
+  /** Store an object (once); its id, at once when nothing had to wait for storage. */
+  write(type: ObjectType, data: Uint8Array): Soon<string>;
 }
 
 export interface ObjectDatabaseOptions {
@@ -152,7 +152,7 @@ export class ObjectDatabase implements ObjectWriter {
   }
 
   /** Whether the object exists (packs as last scanned, then loose). */
-  has(id: string): Promise<boolean> {
+  async has(id: string): Promise<boolean> {
     return this.#has(id, false);
   }
 
@@ -166,30 +166,37 @@ export class ObjectDatabase implements ObjectWriter {
    * modification time set to now, as git does), so that a gc pruning old
    * unreachable objects meanwhile keeps it.
    */
-  isStored(id: string): Promise<boolean> {
+  isStored(id: string): Soon<boolean> {
     return this.#has(id, true);
   }
 
-  async #has(id: string, writing: boolean): Promise<boolean> {
+  /** At once when the packs answer (a writer's usual case), else a promise. */
+  #has(id: string, writing: boolean): Soon<boolean> {
     if (this.#known.get(id)) return true;
-    if (!this.#scanned) await this.rescan();
+    if (!this.#scanned) return this.rescan().then(() => this.#has(id, writing));
     const at = this.#inPack(id);
     // Only a writer remembers what it found: a later writer would otherwise skip freshening it.
     if (at) {
-      if (writing) {
-        await at.pack.freshen();
-        this.#known.set(id, true);
-      }
-      return true;
+      if (!writing) return true;
+      const fresh = at.pack.freshen();
+      if (fresh instanceof Promise) return fresh.then(() => this.#remember(id));
+      return this.#remember(id);
     }
     const looseMayHave = !writing || this.#looseDirs.has(id.slice(0, 2));
-    if (!looseMayHave || !(await this.loose.has(id))) {
-      // What the repositories this one borrows from hold counts as stored, as for git.
-      return this.#alternates?.has(id) ?? false;
-    }
+    // What the repositories this one borrows from hold counts as stored, as for git.
+    if (!looseMayHave) return this.#alternates?.has(id) ?? false;
+    return this.#hasLoose(id, writing);
+  }
+
+  async #hasLoose(id: string, writing: boolean): Promise<boolean> {
+    if (!(await this.loose.has(id))) return this.#alternates?.has(id) ?? false;
     if (!writing) return true;
     // Gone between the lookup and the freshening (packed and removed by a gc): store it again.
     if (!(await this.loose.freshen(id))) return false;
+    return this.#remember(id);
+  }
+
+  #remember(id: string): true {
     this.#known.set(id, true);
     return true;
   }

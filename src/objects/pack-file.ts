@@ -110,10 +110,10 @@ export class PackFile {
    * reference one of its objects again keeps a pruning gc from dropping it
    * as old and unreachable. A pack we wrote is fresh already.
    */
-  async freshen(): Promise<void> {
+  freshen(): Soon<void> {
     if (this.#freshened) return;
     this.#freshened = true;
-    await this.storage.touch?.(this.path);
+    return this.storage.touch?.(this.path).then(() => undefined);
   }
 
   // Cache keys: a number per (pack, offset); the shared caches hold every pack's entries.

@@ -12,6 +12,7 @@ import { hashObject, type ObjectType } from "./object.js";
 import { encodePackIndex, type PackIndexEntry } from "./pack-index.js";
 import { OBJ_OFS_DELTA, PACK_TYPE_CODES, encodeEntryHeader, encodeOfsDistance, encodePackHeader } from "./pack.js";
 import type { Platform } from "./platform.js";
+import type { Soon } from "./soon.js";
 import { deflateObject } from "./zlib.js";
 
 /** zlib's default level, as `git pack-objects` uses (commits' small packs ask for speed instead). */
@@ -90,11 +91,16 @@ export class PackWriter {
     return this.#offsets.get(id);
   }
 
-  /** Add a whole object; resolves to its id. An object already in the pack is not added again. */
-  async add(type: ObjectType, data: Uint8Array, id = hashObject(this.platform.hash, type, data)): Promise<string> {
+  /**
+   * Add a whole object; its id, at once unless compressing or writing out
+   * had to wait. An object already in the pack is not added again.
+   */
+  add(type: ObjectType, data: Uint8Array, id = hashObject(this.platform.hash, type, data)): Soon<string> {
     if (this.#offsets.has(id)) return id;
-    await this.#push(id, encodeEntryHeader(PACK_TYPE_CODES[type], data.length), await deflateObject(this.platform.zlib, data, this.level, type));
-    return id;
+    const head = encodeEntryHeader(PACK_TYPE_CODES[type], data.length);
+    const body = deflateObject(this.platform.zlib, data, this.level, type);
+    const pushed = body instanceof Promise ? body.then((b) => this.#push(id, head, b)) : this.#push(id, head, body);
+    return pushed instanceof Promise ? pushed.then(() => id) : id;
   }
 
   /**
@@ -134,13 +140,14 @@ export class PackWriter {
     if (this.#chunkBytes >= FLUSH_BYTES) await this.#flush();
   }
 
-  async #push(id: string, head: Uint8Array, body: Uint8Array, crc = this.platform.crc32(body, this.platform.crc32(head))): Promise<void> {
+  /** Buffer an entry; a promise only when the buffer was due to be written out. */
+  #push(id: string, head: Uint8Array, body: Uint8Array, crc = this.platform.crc32(body, this.platform.crc32(head))): Soon<void> {
     this.#check(1);
     this.#entries.push({ id, offset: this.#offset, crc });
     this.#offsets.set(id, this.#offset);
     if (head.length > 0) this.#buffer(head);
     this.#buffer(body);
-    if (this.#chunkBytes >= FLUSH_BYTES) await this.#flush();
+    if (this.#chunkBytes >= FLUSH_BYTES) return this.#flush();
   }
 
   #check(adding: number): void {

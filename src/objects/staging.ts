@@ -9,6 +9,7 @@ import { writing } from "./lazy-writing.js";
 import type { ObjectDatabase, ObjectWriter } from "./odb.js";
 import type { ObjectType } from "./object.js";
 import type { PackWriter } from "./pack-writer.js";
+import type { Soon } from "./soon.js";
 import { FAST_LEVEL } from "./zlib.js";
 
 export class StagedObjects implements ObjectWriter {
@@ -16,18 +17,25 @@ export class StagedObjects implements ObjectWriter {
 
   constructor(readonly odb: ObjectDatabase) {}
 
-  async write(type: ObjectType, data: Uint8Array): Promise<string> {
+  // A commit's few objects are all found in memory and compressed and
+  // buffered synchronously: no promise made, nor waited for, per object.
+  write(type: ObjectType, data: Uint8Array): Soon<string> {
     const id = this.odb.hash(type, data);
-    if (this.#pack?.has(id) || (await this.odb.isStored(id))) return id;
-    if (!this.#pack) {
-      // Loaded once per process (an application that only reads never loads
-      // it), with what merges the small packs a few commits later.
-      const { PackWriter } = writing.loaded ?? (await writing.load());
-      // Fast, as git writes loose objects: a commit is latency-bound; gc recompresses.
-      this.#pack ??= new PackWriter(this.odb.storage, this.odb.platform, undefined, FAST_LEVEL);
-    }
-    await this.#pack.add(type, data, id);
-    return id;
+    if (this.#pack?.has(id)) return id;
+    const stored = this.odb.isStored(id);
+    if (stored instanceof Promise) return stored.then((yes) => (yes ? id : this.#add(type, data, id)));
+    return stored ? id : this.#add(type, data, id);
+  }
+
+  #add(type: ObjectType, data: Uint8Array, id: string): Soon<string> {
+    if (this.#pack) return this.#pack.add(type, data, id);
+    // Loaded once per process (an application that only reads never loads
+    // it), with what merges the small packs a few commits later.
+    const loaded = writing.loaded;
+    if (!loaded) return writing.load().then(() => this.#add(type, data, id));
+    // Fast, as git writes loose objects: a commit is latency-bound; gc recompresses.
+    this.#pack = new loaded.PackWriter(this.odb.storage, this.odb.platform, undefined, FAST_LEVEL);
+    return this.#pack.add(type, data, id);
   }
 
   /** Whether the objects staged so far wait in memory (a commit's few), not in a pack file being written. */
