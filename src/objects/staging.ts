@@ -17,8 +17,8 @@ export class StagedObjects implements ObjectWriter {
 
   constructor(readonly odb: ObjectDatabase) {}
 
-  // A commit's few objects are all found in memory and compressed and
-  // buffered synchronously: no promise made, nor waited for, per object.
+  // A commit's few objects are looked up, compressed and buffered
+  // synchronously: no promise is made, nor waited for, per object.
   write(type: ObjectType, data: Uint8Array): Soon<string> {
     const id = this.odb.hash(type, data);
     if (this.#pack?.has(id)) return id;

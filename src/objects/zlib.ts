@@ -69,7 +69,7 @@ export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?
 const SEEN = new Uint8Array(256);
 // Per hash bucket: where the last 4-byte string hashed there starts, plus one
 // (0: none yet in this call), and that string.
-const LAST_END = new Int32Array(1024);
+const LAST_AT = new Int32Array(1024);
 const LAST_STRING = new Int32Array(1024);
 
 /**
@@ -95,7 +95,7 @@ export function looksIncompressible(data: Uint8Array): boolean {
     seen[b] = 1;
   }
   if (values <= 140) return false;
-  const lastEnd = LAST_END.fill(0);
+  const lastAt = LAST_AT.fill(0);
   const lastString = LAST_STRING;
   const small = n <= 2048;
   const windows = small ? 1 : 8;
@@ -111,10 +111,11 @@ export function looksIncompressible(data: Uint8Array): boolean {
     for (let i = start; i < end; i++) {
       x = (x >>> 8) | (data[i + 3]! << 24);
       const h = Math.imul(x, 0x9e3779b1) >>> 22;
-      // The string compared first: on random data that test fails and is
-      // predicted to (whether the bucket is filled yet is not: 3x the time).
-      if (lastString[h] === x && lastEnd[h] !== 0 && ++repeats > limit) return false;
-      lastEnd[h] = i + 1;
+      // The strings are compared first: on random data they differ, a branch
+      // the CPU predicts. Asking first whether the bucket is filled yet, a
+      // coin toss there, took 3x the time.
+      if (lastString[h] === x && lastAt[h] !== 0 && ++repeats > limit) return false;
+      lastAt[h] = i + 1;
       lastString[h] = x;
     }
   }
