@@ -158,7 +158,7 @@ function deflate(data: Uint8Array, level: number): Uint8Array {
 
 /** zlib through `node:zlib`. */
 export const nodeZlib: Zlib = {
-  deflate: async (data, level) => deflate(data, level),
+  deflate: (data, level) => deflate(data, level),
   inflate(data, maxOutput) {
     if (inflater && maxOutput <= SMALL_OBJECT) {
       // One byte of slack reveals a stream longer than declared.

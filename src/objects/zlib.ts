@@ -5,6 +5,7 @@
 import { writing } from "./lazy-writing.js";
 import type { ObjectType } from "./object.js";
 import { lazy, once } from "./once.js";
+import type { Soon } from "./soon.js";
 
 /** Failure to inflate: bad stream, truncated stream or too much output. */
 export class ZlibError extends Error {}
@@ -12,10 +13,11 @@ export class ZlibError extends Error {}
 /** The compression half of the platform. */
 export interface Zlib {
   /**
-   * Compress `data` into a zlib stream. Asynchronous so that a build may load
-   * its compressor on first use: an application that only reads never ships it.
+   * Compress `data` into a zlib stream: at once, or a promise where a build
+   * loads its compressor on first use (an application that only reads never
+   * ships it).
    */
-  deflate(data: Uint8Array, level: number): Promise<Uint8Array>;
+  deflate(data: Uint8Array, level: number): Soon<Uint8Array>;
   /**
    * Inflate the zlib stream at the start of `data`. Throws {@link ZlibError}
    * when the stream is damaged or truncated, or when it would produce more than
@@ -58,7 +60,7 @@ const FIXED_MAX = 16 * 1024;
  * `zlib`: what is misjudged or coded less tightly here is recompressed at the
  * next gc.
  */
-export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?: ObjectType): Uint8Array | Promise<Uint8Array> {
+export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?: ObjectType): Soon<Uint8Array> {
   if (level !== FAST_LEVEL) return zlib.deflate(data, level);
   const encoders = writing.loaded;
   if (!encoders) return writing.load().then(() => deflateObject(zlib, data, level, type));
