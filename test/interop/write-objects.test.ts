@@ -17,6 +17,18 @@ await portablePlatform.hash.load?.();
 
 afterAll(cleanupTemp);
 
+/** `main` set to `head`: fsck finds nothing wrong, and git reads every object in `written` as written. */
+function expectGitReads(dir: string, head: string, written: ReadonlyMap<string, [string, Uint8Array]>): void {
+  git(dir, ["update-ref", "refs/heads/main", head]);
+  expect(fsck(dir)).toEqual([]);
+  const ids = [...written.keys()];
+  const check = git(dir, ["cat-file", "--batch-check"], ids.join("\n") + "\n").trim().split("\n");
+  ids.forEach((id, i) => expect(check[i]).toBe(`${id} ${written.get(id)![0]} ${written.get(id)![1].length}`));
+  for (const id of ids.slice(0, 200)) {
+    expect(Buffer.from(gitBytes(dir, ["cat-file", written.get(id)![0], id])).equals(Buffer.from(written.get(id)![1]))).toBe(true);
+  }
+}
+
 const name = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.\- ]{0,12}$/).filter((n) => n.toLowerCase() !== ".git" && !n.endsWith("."));
 const blob = fc.oneof(
   { weight: 1, arbitrary: fc.constant(new Uint8Array(0)) },
@@ -61,14 +73,7 @@ describe.each([
       { seed: 20261127, numRuns: 60 },
     );
     await write("tag", encodeTag({ object: parent!, type: "commit", name: "v1", tagger: "C O Mitter <c@example.com> 1700000000 -0130", extraHeaders: [], message: "tag\n" }));
-    git(dir, ["update-ref", "refs/heads/main", parent!]);
-    expect(fsck(dir)).toEqual([]);
-    const ids = [...written.keys()];
-    const check = git(dir, ["cat-file", "--batch-check"], ids.join("\n") + "\n").trim().split("\n");
-    ids.forEach((id, i) => expect(check[i]).toBe(`${id} ${written.get(id)![0]} ${written.get(id)![1].length}`));
-    for (const id of ids.slice(0, 200)) {
-      expect(Buffer.from(gitBytes(dir, ["cat-file", written.get(id)![0], id])).equals(Buffer.from(written.get(id)![1]))).toBe(true);
-    }
+    expectGitReads(dir, parent!, written);
     // A second write of the same object creates nothing new.
     const before = git(dir, ["count-objects", "-v"]);
     for (const [id, [type, data]] of [...written].slice(0, 50)) expect(await odb.write(type as "blob", data)).toBe(id);
@@ -105,14 +110,7 @@ describe.each([
       }),
       { seed: 20261128, numRuns: 40 },
     );
-    git(dir, ["update-ref", "refs/heads/main", parent!]);
-    expect(fsck(dir)).toEqual([]);
-    const ids = [...written.keys()];
-    const check = git(dir, ["cat-file", "--batch-check"], ids.join("\n") + "\n").trim().split("\n");
-    ids.forEach((id, i) => expect(check[i]).toBe(`${id} ${written.get(id)![0]} ${written.get(id)![1].length}`));
-    for (const id of ids.slice(0, 200)) {
-      expect(Buffer.from(gitBytes(dir, ["cat-file", written.get(id)![0], id])).equals(Buffer.from(written.get(id)![1]))).toBe(true);
-    }
+    expectGitReads(dir, parent!, written);
     await storage.close();
   });
 });
