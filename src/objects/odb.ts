@@ -178,9 +178,8 @@ export class ObjectDatabase implements ObjectWriter {
     // Only a writer remembers what it found: a later writer would otherwise skip freshening it.
     if (at) {
       if (!writing) return true;
-      const fresh = at.pack.freshen();
-      if (fresh instanceof Promise) return fresh.then(() => this.#remember(id));
-      return this.#remember(id);
+      const touching = at.pack.freshen();
+      return touching ? touching.then(() => this.#remember(id)) : this.#remember(id);
     }
     const looseMayHave = !writing || this.#looseDirs.has(id.slice(0, 2));
     // What the repositories this one borrows from hold counts as stored, as for git.

@@ -108,12 +108,13 @@ export class PackFile {
    * Set the pack's modification time to now, once per handle (as git does
    * for a pack holding an object it was about to write): a writer about to
    * reference one of its objects again keeps a pruning gc from dropping it
-   * as old and unreachable. A pack we wrote is fresh already.
+   * as old and unreachable. A pack we wrote is fresh already. The touch in
+   * flight, if one was needed.
    */
-  freshen(): Soon<void> {
-    if (this.#freshened) return;
+  freshen(): Promise<boolean> | undefined {
+    if (this.#freshened) return undefined;
     this.#freshened = true;
-    return this.storage.touch?.(this.path).then(() => undefined);
+    return this.storage.touch?.(this.path);
   }
 
   // Cache keys: a number per (pack, offset); the shared caches hold every pack's entries.

@@ -69,9 +69,8 @@ export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?
 }
 
 const SEEN = new Uint8Array(256);
-// Per hash bucket: where the last 4-byte string hashed there starts, plus one
-// (0: none yet in this call), and that string.
-const LAST_AT = new Int32Array(1024);
+// Per hash bucket: whether a 4-byte string was hashed there in this call, and the last one.
+const FILLED = new Uint8Array(1024);
 const LAST_STRING = new Int32Array(1024);
 
 /**
@@ -97,7 +96,7 @@ export function looksIncompressible(data: Uint8Array): boolean {
     seen[b] = 1;
   }
   if (values <= 140) return false;
-  const lastAt = LAST_AT.fill(0);
+  const filled = FILLED.fill(0);
   const lastString = LAST_STRING;
   const small = n <= 2048;
   const windows = small ? 1 : 8;
@@ -116,8 +115,8 @@ export function looksIncompressible(data: Uint8Array): boolean {
       // The strings are compared first: on random data they differ, a branch
       // the CPU predicts. Asking first whether the bucket is filled yet, a
       // coin toss there, took 3x the time.
-      if (lastString[h] === x && lastAt[h] !== 0 && ++repeats > limit) return false;
-      lastAt[h] = i + 1;
+      if (lastString[h] === x && filled[h] !== 0 && ++repeats > limit) return false;
+      filled[h] = 1;
       lastString[h] = x;
     }
   }
