@@ -257,60 +257,80 @@ export class TreeView {
    * entries must be valid (a caller's names are checked as paths).
    */
   with(changes: ReadonlyMap<string, TreeEntry | null>): TreeView {
-    const n = this.length;
-    const removed = new Uint8Array(n);
-    let kept = n;
+    // Calls in proportion to the changes, not to the entries: a commit edits
+    // a name or two of directories that may hold thousands, and until V8
+    // optimizes this method (after about 100 commits) every call is made.
+    const gone: number[] = [];
     const added: EncodedEntry[] = [];
+    let size = this.data.length;
     for (const [name, e] of changes) {
       const key = encodeText(name);
       const i = this.#indexOf(key, key.length);
-      if (i >= 0 && !removed[i]) {
-        removed[i] = 1;
-        kept--;
+      if (i >= 0) {
+        gone.push(i);
+        size -= this.#end(i) - this.#start(i);
       }
-      if (e) added.push(encodeEntry(e));
+      if (e) {
+        const a = encodeEntry(e);
+        added.push(a);
+        size += a.bytes.length;
+      }
     }
-    added.sort(byGitOrder);
-    let size = 0;
-    for (let i = 0; i < n; i++) if (!removed[i]) size += this.#end(i) - this.#start(i);
-    for (const a of added) size += a.bytes.length;
     // The same cap as decoding's.
     if (size >= MAX_TREE_BYTES) throw new ValueError("a directory cannot hold 1 GiB of entries");
+    if (gone.length > 1) gone.sort((a, b) => a - b);
+    if (added.length > 1) added.sort(byGitOrder);
+    const at = new Int32Array(added.length);
+    for (let j = 0; j < added.length; j++) at[j] = this.#insertionPoint(added[j]!);
     const out = new Uint8Array(size);
-    const bounds = new Int32Array(2 * (kept + added.length));
+    const bounds = new Int32Array(2 * (this.length - gone.length + added.length));
     let p = 0;
     let k = 0;
-    const put = (a: EncodedEntry): void => {
-      out.set(a.bytes, p);
-      bounds[2 * k] = p + a.name;
-      bounds[2 * k + 1] = a.tree ? ~(p + a.end) : p + a.end;
-      p += a.bytes.length;
-      k++;
-    };
-    // Kept entries are copied in runs (those between two changes), their bounds shifted.
+    let g = 0;
     let j = 0;
-    for (let i = 0; i < n; ) {
-      if (removed[i]) {
+    for (let i = 0; ; ) {
+      const stop = Math.min(g < gone.length ? gone[g]! : this.length, j < at.length ? at[j]! : this.length);
+      if (stop > i) {
+        // Entries i to stop - 1, unchanged: one copy, their bounds shifted.
+        const from = this.#start(i);
+        const to = this.#end(stop - 1);
+        out.set(this.data.subarray(from, to), p);
+        const shift = p - from;
+        for (let e = i; e < stop; e++, k++) {
+          const v = this.bounds[2 * e + 1]!;
+          bounds[2 * k] = this.bounds[2 * e]! + shift;
+          bounds[2 * k + 1] = v < 0 ? ~(~v + shift) : v + shift;
+        }
+        p += to - from;
+        i = stop;
+      }
+      if (j < at.length && at[j] === i) {
+        const a = added[j++]!;
+        out.set(a.bytes, p);
+        bounds[2 * k] = p + a.name;
+        bounds[2 * k + 1] = a.tree ? ~(p + a.end) : p + a.end;
+        p += a.bytes.length;
+        k++;
+      } else if (g < gone.length && gone[g] === i) {
+        g++;
         i++;
-        continue;
+      } else {
+        break;
       }
-      for (let a = added[j]; a && this.#before(a, i); a = added[++j]) put(a);
-      let r = i + 1;
-      while (r < n && !removed[r] && !(j < added.length && this.#before(added[j]!, r))) r++;
-      const from = this.#start(i);
-      const to = this.#end(r - 1);
-      out.set(this.data.subarray(from, to), p);
-      const shift = p - from;
-      for (let e = i; e < r; e++, k++) {
-        const v = this.bounds[2 * e + 1]!;
-        bounds[2 * k] = this.bounds[2 * e]! + shift;
-        bounds[2 * k + 1] = v < 0 ? ~(~v + shift) : v + shift;
-      }
-      p += to - from;
-      i = r;
     }
-    for (; j < added.length; j++) put(added[j]!);
     return new TreeView(out, bounds, this.h, this.oddModes);
+  }
+
+  /** How many entries go before the new entry `a` in git's order (one named as it is is being replaced). */
+  #insertionPoint(a: EncodedEntry): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#before(a, mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
   }
 
   /** Whether the new entry `a` goes before entry `i` in git's order. */
