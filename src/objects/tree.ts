@@ -257,9 +257,9 @@ export class TreeView {
    * entries must be valid (a caller's names are checked as paths).
    */
   with(changes: ReadonlyMap<string, TreeEntry | null>): TreeView {
-    // Calls in proportion to the changes, not to the entries: a commit edits
-    // a name or two of directories that may hold thousands, and until V8
-    // optimizes this method (after about 100 commits) every call is made.
+    // Work in proportion to the changes, not to the entries: a commit edits a
+    // name or two of directories that may hold thousands (a scan over every
+    // entry made most of a commit's calls while V8 had not yet optimized it).
     const gone: number[] = [];
     const added: EncodedEntry[] = [];
     let size = this.data.length;
