@@ -182,17 +182,20 @@ export class ObjectDatabase implements ObjectWriter {
       return touching ? touching.then(() => this.#remember(id)) : this.#remember(id);
     }
     const looseMayHave = !writing || this.#looseDirs.has(id.slice(0, 2));
-    // What the repositories this one borrows from hold counts as stored, as for git.
-    if (!looseMayHave) return this.#alternates?.has(id) ?? false;
-    return this.#hasLoose(id, writing);
+    return looseMayHave ? this.#hasLoose(id, writing) : this.#borrowed(id);
   }
 
   async #hasLoose(id: string, writing: boolean): Promise<boolean> {
-    if (!(await this.loose.has(id))) return this.#alternates?.has(id) ?? false;
+    if (!(await this.loose.has(id))) return this.#borrowed(id);
     if (!writing) return true;
     // Gone between the lookup and the freshening (packed and removed by a gc): store it again.
     if (!(await this.loose.freshen(id))) return false;
     return this.#remember(id);
+  }
+
+  /** What the repositories this one borrows from hold counts as stored, as for git. */
+  #borrowed(id: string): Soon<boolean> {
+    return this.#alternates?.has(id) ?? false;
   }
 
   #remember(id: string): true {

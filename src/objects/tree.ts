@@ -278,8 +278,8 @@ export class TreeView {
     }
     // The same cap as decoding's.
     if (size >= MAX_TREE_BYTES) throw new ValueError("a directory cannot hold 1 GiB of entries");
-    if (gone.length > 1) gone.sort((a, b) => a - b);
-    if (added.length > 1) added.sort(byGitOrder);
+    gone.sort((a, b) => a - b);
+    added.sort(byGitOrder);
     const at = new Int32Array(added.length);
     for (let j = 0; j < added.length; j++) at[j] = this.#insertionPoint(added[j]!);
     const out = new Uint8Array(size);
