@@ -94,7 +94,7 @@ export class Repo {
   ) {
     // Trees get 2/15 of the budget (8 MiB of the default 60), the object database the rest.
     const treeBytes = Math.floor((options.cacheBytes * 2) / 15);
-    this.#trees = new Lru(treeBytes, (tree) => tree.data.length + 8 * tree.length + 64);
+    this.#trees = new Lru(treeBytes, (tree) => tree.data.length + 8 * tree.length + 64 + tree.deflatedBytes);
     this.odb = new ObjectDatabase(storage, platform, { cacheBytes: options.cacheBytes - treeBytes, location: options.location, alternates: options.alternates, mergePacks: !options.keepPacks });
     this.refs = new RefStore(storage, platform.hash, {
       sync: options.durability === "full",
@@ -129,11 +129,13 @@ export class Repo {
 
   /** Store a tree and keep it decoded for the next read (its next edit starts from it). */
   writeTreeView(tree: TreeView, writer: ObjectWriter = this.odb): Soon<string> {
-    const id = writer.write("tree", tree.data);
+    const id = writer.write("tree", tree.data, tree);
     return id instanceof Promise ? id.then((i) => this.#keepTree(i, tree)) : this.#keepTree(id, tree);
   }
 
   #keepTree(id: string, tree: TreeView): string {
+    // (A tree that was stored already was not compressed: what it was made from is no use.)
+    tree.origin = undefined;
     if (!this.#trees.get(id)) this.#trees.set(id, tree);
     return id;
   }

@@ -16,11 +16,16 @@ import { searchKey } from "./pack-index.js";
 import type { PublishedPack } from "./pack-writer.js";
 import type { Platform } from "./platform.js";
 import type { Soon } from "./soon.js";
+import type { TreeView } from "./tree.js";
 
 /** Where new objects go: the database itself (loose files) or a staging area (a pack). */
 export interface ObjectWriter {
-  /** Store an object (once); its id, at once when nothing had to wait for storage. */
-  write(type: ObjectType, data: Uint8Array): Soon<string>;
+  /**
+   * Store an object (once); its id, at once when nothing had to wait for
+   * storage. `tree`: the tree `data` holds, whose compressed pieces a writer
+   * may reuse (see tree-zlib.ts).
+   */
+  write(type: ObjectType, data: Uint8Array, tree?: TreeView): Soon<string>;
 }
 
 export interface ObjectDatabaseOptions {

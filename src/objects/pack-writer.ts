@@ -13,6 +13,7 @@ import { encodePackIndex, type PackIndexEntry } from "./pack-index.js";
 import { OBJ_OFS_DELTA, PACK_TYPE_CODES, encodeEntryHeader, encodeOfsDistance, encodePackHeader } from "./pack.js";
 import type { Platform } from "./platform.js";
 import type { Soon } from "./soon.js";
+import type { TreeView } from "./tree.js";
 import { deflateObject } from "./zlib.js";
 
 /** zlib's default level, as `git pack-objects` uses (commits' small packs ask for speed instead). */
@@ -93,12 +94,13 @@ export class PackWriter {
 
   /**
    * Add a whole object; its id, at once unless compressing or writing out
-   * had to wait. An object already in the pack is not added again.
+   * had to wait. An object already in the pack is not added again. `tree`:
+   * the tree `data` holds (see `deflateObject`).
    */
-  add(type: ObjectType, data: Uint8Array, id = hashObject(this.platform.hash, type, data)): Soon<string> {
+  add(type: ObjectType, data: Uint8Array, id = hashObject(this.platform.hash, type, data), tree?: TreeView): Soon<string> {
     if (this.#offsets.has(id)) return id;
     const head = encodeEntryHeader(PACK_TYPE_CODES[type], data.length);
-    const body = deflateObject(this.platform.zlib, data, this.level, type);
+    const body = deflateObject(this.platform.zlib, data, this.level, type, tree);
     const pushed = body instanceof Promise ? body.then((b) => this.#push(id, head, b)) : this.#push(id, head, body);
     return pushed instanceof Promise ? pushed.then(() => id) : id;
   }

@@ -10,6 +10,7 @@ import type { ObjectDatabase, ObjectWriter } from "./odb.js";
 import type { ObjectType } from "./object.js";
 import type { PackWriter } from "./pack-writer.js";
 import type { Soon } from "./soon.js";
+import type { TreeView } from "./tree.js";
 import { FAST_LEVEL } from "./zlib.js";
 
 export class StagedObjects implements ObjectWriter {
@@ -19,23 +20,23 @@ export class StagedObjects implements ObjectWriter {
 
   // A commit's few objects are looked up, compressed and buffered
   // synchronously: no promise is made, nor waited for, per object.
-  write(type: ObjectType, data: Uint8Array): Soon<string> {
+  write(type: ObjectType, data: Uint8Array, tree?: TreeView): Soon<string> {
     const id = this.odb.hash(type, data);
     if (this.#pack?.has(id)) return id;
     const stored = this.odb.isStored(id);
-    if (stored instanceof Promise) return stored.then((yes) => (yes ? id : this.#add(type, data, id)));
-    return stored ? id : this.#add(type, data, id);
+    if (stored instanceof Promise) return stored.then((yes) => (yes ? id : this.#add(type, data, id, tree)));
+    return stored ? id : this.#add(type, data, id, tree);
   }
 
-  #add(type: ObjectType, data: Uint8Array, id: string): Soon<string> {
-    if (this.#pack) return this.#pack.add(type, data, id);
+  #add(type: ObjectType, data: Uint8Array, id: string, tree: TreeView | undefined): Soon<string> {
+    if (this.#pack) return this.#pack.add(type, data, id, tree);
     // Loaded once per process (an application that only reads never loads
     // it), with what merges the small packs a few commits later.
     const loaded = writing.loaded;
-    if (!loaded) return writing.load().then(() => this.#add(type, data, id));
+    if (!loaded) return writing.load().then(() => this.#add(type, data, id, tree));
     // Fast, as git writes loose objects: a commit is latency-bound; gc recompresses.
     this.#pack = new loaded.PackWriter(this.odb.storage, this.odb.platform, undefined, FAST_LEVEL);
-    return this.#pack.add(type, data, id);
+    return this.#pack.add(type, data, id, tree);
   }
 
   /** Whether the objects staged so far wait in memory (a commit's few), not in a pack file being written. */

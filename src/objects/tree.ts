@@ -5,6 +5,7 @@
 import { CorruptObjectError, ValueError } from "../errors.js";
 import { fromHex, toHex, type HashAlgorithm } from "./hash.js";
 import { decodeText, encodeText } from "./text.js";
+import type { DeflatedTree, TreeOrigin } from "./tree-zlib.js";
 
 /** The modes git writes. */
 export const MODE = { file: "100644", executable: "100755", symlink: "120000", tree: "40000", gitlink: "160000" } as const;
@@ -221,6 +222,36 @@ export class TreeView {
     return decodeText(this.data.subarray(this.#nameStart(i), this.#nameEnd(i)));
   }
 
+  /** The length of its ids. */
+  get idSize(): number {
+    return this.h;
+  }
+
+  /**
+   * Its zlib stream in pieces, once a commit compressed it (see
+   * tree-zlib.ts): the next version made from it with {@link with} reuses
+   * them (and takes them over).
+   */
+  get deflated(): DeflatedTree | undefined {
+    return this.#deflated;
+  }
+  set deflated(value: DeflatedTree | undefined) {
+    this.#deflated = value;
+    if (value) this.#deflatedBytes = value.stream.length + 16 * value.adlers.length;
+  }
+  #deflated: DeflatedTree | undefined;
+  #deflatedBytes = 0;
+  /** The most memory {@link deflated} has held (for a cache's accounting: it does not change when they are dropped). */
+  get deflatedBytes(): number {
+    return this.#deflatedBytes;
+  }
+  /**
+   * For a tree made with {@link with} from a tree that had been compressed:
+   * that tree's stream, and which of its bytes this one copies. Dropped once
+   * this tree is written.
+   */
+  origin: TreeOrigin | undefined;
+
   #finds = 0;
   #index: Map<string, TreeEntry> | undefined;
 
@@ -284,6 +315,8 @@ export class TreeView {
     for (let j = 0; j < added.length; j++) at[j] = this.#insertionPoint(added[j]!);
     const out = new Uint8Array(size);
     const bounds = new Int32Array(2 * (this.length - gone.length + added.length));
+    // What is copied unchanged, for reusing this tree's compressed pieces.
+    const copies: number[] | undefined = this.deflated ? [] : undefined;
     let p = 0;
     let k = 0;
     let g = 0;
@@ -295,6 +328,7 @@ export class TreeView {
         const from = this.#start(i);
         const to = this.#end(stop - 1);
         out.set(this.data.subarray(from, to), p);
+        copies?.push(from, to, p);
         const shift = p - from;
         for (let e = i; e < stop; e++, k++) {
           const v = this.bounds[2 * e + 1]!;
@@ -318,7 +352,15 @@ export class TreeView {
         break;
       }
     }
-    return new TreeView(out, bounds, this.h, this.oddModes);
+    const tree = new TreeView(out, bounds, this.h, this.oddModes);
+    if (copies) {
+      tree.origin = { deflated: this.deflated!, copies: Int32Array.from(copies) };
+      // Only the newest version of a directory is edited again, as a rule:
+      // older ones keep no pieces (held by every cached tree, they made
+      // collections longer).
+      this.deflated = undefined;
+    }
+    return tree;
   }
 
   /** How many entries go before the new entry `a` in git's order (one named as it is is being replaced). */

@@ -9,5 +9,6 @@
  */
 export { PackWriter, type PublishedPack } from "./pack-writer.js";
 export { encodeFixedZlib, encodeStoredZlib } from "./zlib-encode.js";
+export { deflateTree } from "./tree-zlib.js";
 export { mergePacks } from "./pack-merge.js";
 export { listPackDirectory, removePackFiles } from "./pack-removal.js";

@@ -101,33 +101,58 @@ let stamp = 0;
  * time for a tree of 50 files) and the hash table is left to the names.
  */
 export function encodeFixedZlib(data: Uint8Array, tree = false): Uint8Array {
-  const { lit, litBits, length: lengthCode, lengthBits, distSymbol, dist: distCode } = (codes ??= buildCodes());
-  const table = (head ??= new Int32Array(1 << HASH_BITS));
   const n = data.length;
   // Worst case: every byte a 9-bit literal, plus headers and the Adler-32.
   const out = new Uint8Array(n + (n >>> 3) + 16);
   out[0] = 0x78; // deflate, 32 KiB window
   out[1] = 0x01; // fastest level, no dictionary; (0x78 << 8 | 0x01) % 31 === 0
-  let o = 2;
-  let bits = 0b011; // BFINAL = 1, BTYPE = 01 (fixed codes)
+  const o = encodeFixedBlock(data, 0, n, 0, tree, out, 2, true);
+  return out.subarray(0, writeAdler32(out, o, adler32(data)));
+}
+
+/**
+ * After {@link encodeFixedBlock}: how far before `from` its matches reached
+ * (0: not before `from`).
+ */
+export let blockReach = 0;
+
+/**
+ * `data[from, to)` as a fixed-Huffman deflate block written into `out` at
+ * `o` (which must have room for `to - from` 9-bit literals and 8 bytes
+ * more); returns where it ended. Its matches may copy from `data[low,
+ * from)`, which a decoder has just produced (see tree-zlib.ts). `final`: the
+ * stream's last block. Otherwise the block is followed by an empty stored
+ * block (zlib's sync flush), so that it ends on a byte boundary and the next
+ * block can be written, or copied, after it.
+ */
+export function encodeFixedBlock(data: Uint8Array, from: number, to: number, low: number, tree: boolean, out: Uint8Array, o: number, final: boolean): number {
+  const { lit, litBits, length: lengthCode, lengthBits, distSymbol, dist: distCode } = (codes ??= buildCodes());
+  const table = (head ??= new Int32Array(1 << HASH_BITS));
+  let bits = final ? 0b011 : 0b010; // BFINAL, then BTYPE = 01 (fixed codes)
   let count = 3;
-  if (stamp > 0x3fff0000 - n) {
+  if (stamp > 0x3fff0000 - to) {
     table.fill(0);
     stamp = 0;
   }
   const base = stamp + 1;
-  stamp += n + 1;
+  stamp += to + 1;
 
-  const last = n - MIN_MATCH;
-  let i = 0;
+  const last = to - MIN_MATCH;
+  // The strings before `from` that matches may start at.
+  for (let p = low; p < from && p <= last; p++) {
+    const x = data[p]! | (data[p + 1]! << 8) | (data[p + 2]! << 16) | (data[p + 3]! << 24);
+    table[Math.imul(x, 0x9e3779b1) >>> (32 - HASH_BITS)] = base + p;
+  }
+  let lowest = from;
+  let i = from;
   // The 4 bytes at i, little-endian; rolled one byte a step.
-  let x = n >= MIN_MATCH ? (data[0]! << 8) | (data[1]! << 16) | (data[2]! << 24) : 0;
-  // Where the next id starts (n + 1: no more ids).
-  let id = (tree ? data.indexOf(0) + 1 : 0) || n + 1;
-  while (i < n) {
+  let x = i <= last ? (data[i]! << 8) | (data[i + 1]! << 16) | (data[i + 2]! << 24) : 0;
+  // Where the next id starts (to + 1: no more ids).
+  let id = (tree ? data.indexOf(0, i) + 1 : 0) || to + 1;
+  while (i < to) {
     if (i >= id) {
       // (A match may have run into the id: its rest, if any.)
-      for (const end = Math.min(id + ID_BYTES, n); i < end; i++) {
+      for (const end = Math.min(id + ID_BYTES, to); i < end; i++) {
         const s = data[i]!;
         bits |= lit[s]! << count;
         count += litBits[s]!;
@@ -139,7 +164,7 @@ export function encodeFixedZlib(data: Uint8Array, tree = false): Uint8Array {
           count -= 16;
         }
       }
-      id = data.indexOf(0, i) + 1 || n + 1;
+      id = data.indexOf(0, i) + 1 || to + 1;
       if (i <= last) x = data[i - 1]! | (data[i]! << 8) | (data[i + 1]! << 16) | (data[i + 2]! << 24);
       continue;
     }
@@ -151,7 +176,7 @@ export function encodeFixedZlib(data: Uint8Array, tree = false): Uint8Array {
       c = table[h]! - base;
       table[h] = base + i;
       if (c >= 0 && i - c <= WINDOW && (data[c]! | (data[c + 1]! << 8) | (data[c + 2]! << 16) | (data[c + 3]! << 24)) === x) {
-        const max = Math.min(MAX_MATCH, n - i);
+        const max = Math.min(MAX_MATCH, to - i);
         len = MIN_MATCH;
         while (len < max && data[c + len] === data[i + len]) len++;
       }
@@ -162,6 +187,7 @@ export function encodeFixedZlib(data: Uint8Array, tree = false): Uint8Array {
       count += litBits[s]!;
     } else {
       const dist = i - c;
+      if (c < lowest) lowest = c;
       bits |= lengthCode[len]! << count;
       count += lengthBits[len]!;
       // The distance code may take 18 bits: make room first.
@@ -182,14 +208,24 @@ export function encodeFixedZlib(data: Uint8Array, tree = false): Uint8Array {
       count -= 8;
     }
   }
-  // End of block (symbol 256: seven zero bits), then up to the byte boundary.
-  count += 7;
+  blockReach = from - lowest;
+  // End of block (symbol 256: seven zero bits); not final, the empty stored
+  // block's three zero bits; then up to the byte boundary.
+  count += final ? 7 : 10;
   while (count > 0) {
     out[o++] = bits;
     bits >>>= 8;
     count -= 8;
   }
-  return out.subarray(0, writeAdler32(out, o, data));
+  if (!final) {
+    // The stored block's LEN (0) and NLEN.
+    out[o] = 0;
+    out[o + 1] = 0;
+    out[o + 2] = 0xff;
+    out[o + 3] = 0xff;
+    o += 4;
+  }
+  return o;
 }
 
 /** The most a stored block holds (its length is 16 bits). */
@@ -213,12 +249,12 @@ export function encodeStoredZlib(data: Uint8Array): Uint8Array {
     out.set(data.subarray(p, p + len), o + 5);
     o += 5 + len;
   }
-  writeAdler32(out, o, data);
+  writeAdler32(out, o, adler32(data));
   return out;
 }
 
-function writeAdler32(out: Uint8Array, at: number, data: Uint8Array): number {
-  const adler = adler32(data);
+/** Write `adler` (an Adler-32) at `at`, as a zlib stream ends; returns where it ended. */
+export function writeAdler32(out: Uint8Array, at: number, adler: number): number {
   out[at] = adler >>> 24;
   out[at + 1] = adler >>> 16;
   out[at + 2] = adler >>> 8;
@@ -226,12 +262,12 @@ function writeAdler32(out: Uint8Array, at: number, data: Uint8Array): number {
   return at + 4;
 }
 
-/** Adler-32 (RFC 1950), the zlib trailer. */
-export function adler32(data: Uint8Array): number {
+/** Adler-32 (RFC 1950), the zlib trailer, of `data[start, end)`. */
+export function adler32(data: Uint8Array, start = 0, end = data.length): number {
   let a = 1;
   let b = 0;
-  const n = data.length;
-  for (let p = 0; p < n; ) {
+  const n = end;
+  for (let p = start; p < n; ) {
     // Reduced every 2,048 bytes, both sums stay below 2^30: small integers,
     // which V8 keeps unboxed even before it optimizes the loop (zlib's 5,552,
     // the most before 2^32, would box every addition past 2^30 as a heap

@@ -6,6 +6,7 @@ import { writing } from "./lazy-writing.js";
 import type { ObjectType } from "./object.js";
 import { lazy, once } from "./once.js";
 import type { Soon } from "./soon.js";
+import type { TreeView } from "./tree.js";
 
 /** Failure to inflate: bad stream, truncated stream or too much output. */
 export class ZlibError extends Error {}
@@ -45,7 +46,10 @@ const FIXED_MAX = 16 * 1024;
 /**
  * Compress `data` (the bytes of an object of `type`, or of a delta when
  * `type` is absent) at `level`. At {@link FAST_LEVEL}, what a commit writes:
- * - trees, commits and tags (up to 16 KiB) take `encodeFixedZlib`,
+ * - a tree over 16 KiB given as `tree` (a {@link TreeView} over `data`) is
+ *   compressed in pieces that reuse those of the tree it was made from (see
+ *   tree-zlib.ts), and keeps its own for the next version;
+ * - trees, commits and tags up to 16 KiB take `encodeFixedZlib`,
  *   which sizes them as zlib does (a tree within 5%, a commit about 20 bytes
  *   more) at a fraction of the cost;
  * - data that looks incompressible (random, or already compressed: JPEG,
@@ -60,10 +64,15 @@ const FIXED_MAX = 16 * 1024;
  * `zlib`: what is misjudged or coded less tightly here is recompressed at the
  * next gc.
  */
-export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?: ObjectType): Soon<Uint8Array> {
+export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?: ObjectType, tree?: TreeView): Soon<Uint8Array> {
   if (level !== FAST_LEVEL) return zlib.deflate(data, level);
   const encoders = writing.loaded;
-  if (!encoders) return writing.load().then(() => deflateObject(zlib, data, level, type));
+  if (!encoders) return writing.load().then(() => deflateObject(zlib, data, level, type, tree));
+  if (tree && tree.data === data && data.length > FIXED_MAX) {
+    tree.deflated = encoders.deflateTree(data, tree.idSize, tree.origin);
+    tree.origin = undefined;
+    return tree.deflated.stream;
+  }
   if (type !== undefined && type !== "blob" && data.length <= FIXED_MAX) return encoders.encodeFixedZlib(data, type === "tree");
   return looksIncompressible(data) ? encoders.encodeStoredZlib(data) : zlib.deflate(data, level);
 }
