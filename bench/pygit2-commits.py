@@ -1,12 +1,13 @@
 """The commit workloads through libgit2 (pygit2).
 
-Usage: python3 pygit2-commits.py w1 <repo> <payloads file> <n> <start>
+Usage: python3 pygit2-commits.py w1 <repo> <payloads file> <n> <start> [<dir>]
        python3 pygit2-commits.py w2 <repo> <payloads file> <n>
 The payloads (n x 1024 bytes, the k-th file's content at k * 1024) are made by
 the Node worker, so that every system writes the same bytes. Prints JSON: ms
 (the commits alone), check (the final root tree id), rssMB.
 
-w1: n sequential commits, one 1 KiB file each, at d{i % 20}/f{i}.bin.
+w1: n sequential commits, one 1 KiB file each, at d{i % 20}/f{i}.bin (or
+<dir>/f{i}.bin).
 w2: one commit of n files at a{i % 100}/b{i % 10}/f{i}.bin, built the way
 libgit2 builds a tree from many paths: blobs, then an in-memory index.
 """
@@ -18,14 +19,14 @@ import time
 import pygit2
 
 
-def w1(repo, datas, n, start):
+def w1(repo, datas, n, start, fixed_dir=None):
     head = repo.references["refs/heads/main"].target
     root = repo[head].tree
     sig = pygit2.Signature("bench", "bench@example.com", 1700000000, 0)
     t0 = time.perf_counter()
     for k in range(n):
         i = start + k
-        d, name = f"d{i % 20}", f"f{i}.bin"
+        d, name = fixed_dir or f"d{i % 20}", f"f{i}.bin"
         blob = repo.create_blob(datas[k])
         sub = repo.TreeBuilder(root[d]) if d in root else repo.TreeBuilder()
         sub.insert(name, blob, pygit2.GIT_FILEMODE_BLOB)
@@ -58,7 +59,7 @@ with open(payload_path, "rb") as f:
 datas = [payloads[k * 1024 : (k + 1) * 1024] for k in range(n)]
 repo = pygit2.Repository(repo_path)
 if workload == "w1":
-    seconds, tree = w1(repo, datas, n, int(sys.argv[5]))
+    seconds, tree = w1(repo, datas, n, int(sys.argv[5]), sys.argv[6] if len(sys.argv) > 6 else None)
 else:
     seconds, tree = w2(repo, datas, n)
 print(json.dumps({"ms": seconds * 1000, "check": str(tree), "rssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

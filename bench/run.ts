@@ -42,15 +42,15 @@ const n1 = tiny ? 10 : full ? 1000 : 300;
 // (Not in the harness's own test run.)
 const oneV8Thread = (name: string, task: Task): { name: string; task: Task }[] => (tiny ? [] : [{ name, task: { ...task, nodeFlags: ["--v8-pool-size=1"] } }]);
 const rows: Row[] = [];
-const W1 = (label: string, existing: number, n: number, extra: { name: string; task: Task; ours?: boolean }[] = []): Row => ({
+const W1 = (label: string, existing: number, n: number, extra: { name: string; task: Task; ours?: boolean }[] = [], flat?: boolean): Row => ({
   label,
   unit: "ms/commit",
   per: n,
   tasks: [
-    { name: "gitstore (durability none)", task: { workload: "w1", system: "gitstore", n, existing, durability: "none" }, ours: true },
-    { name: "isomorphic-git", task: { workload: "w1", system: "isomorphic-git", n, existing } },
-    ...(py ? [{ name: "libgit2 (pygit2)", task: { workload: "w1", system: "pygit2", n, existing } as Task }] : []),
-    ...oneV8Thread("gitstore none, v8-pool-size=1", { workload: "w1", system: "gitstore", n, existing, durability: "none" }),
+    { name: "gitstore (durability none)", task: { workload: "w1", system: "gitstore", n, existing, flat, durability: "none" }, ours: true },
+    { name: "isomorphic-git", task: { workload: "w1", system: "isomorphic-git", n, existing, flat } },
+    ...(py ? [{ name: "libgit2 (pygit2)", task: { workload: "w1", system: "pygit2", n, existing, flat } as Task }] : []),
+    ...oneV8Thread("gitstore none, v8-pool-size=1", { workload: "w1", system: "gitstore", n, existing, flat, durability: "none" }),
     ...extra,
   ],
 });
@@ -134,6 +134,8 @@ if (!tiny) {
 }
 if (full) {
   for (const existing of [1_000, 10_000, 100_000]) rows.push(W1(`Scaling: 100 commits into ${existing.toLocaleString("en")} files`, existing, 100));
+  // A directory whose tree (390 KB) every commit rewrites.
+  rows.push(W1("Scaling: 100 commits into one directory of 10,000 files", 10_000, 100, [], true));
 }
 
 // BENCH_ONLY=<regular expression> keeps the rows whose label matches (for working on one workload).

@@ -21,6 +21,8 @@ export interface Task {
   noVerify?: boolean;
   n?: number;
   existing?: number;
+  /** w1: the existing files are in one directory, `big`, where the commits add theirs. */
+  flat?: boolean;
   where?: "disk" | "shm";
   /** w1: commits made first, in the same process, into another repository in /dev/shm (not timed). */
   warm?: number;
@@ -72,7 +74,7 @@ async function run(task: Task): Promise<Result> {
       : undefined;
     switch (task.workload) {
       case "w1": {
-        const template = task.existing ? filledTemplate(task.existing) : emptyTemplate();
+        const template = task.existing ? filledTemplate(task.existing, task.flat) : emptyTemplate();
         if (task.warm) {
           // A long-running process: its code compiled and its heap grown by
           // earlier commits elsewhere (in memory, so that they leave the disk
@@ -88,7 +90,7 @@ async function run(task: Task): Promise<Result> {
         const before = diskUsage(repo).files;
         // Copied only once the timed commits are done, so that the copy's writeback cannot slow them.
         const countIn = task.count ? () => copyRepo(template, join(scratch, "count.git")) : undefined;
-        const m = await w1(task.system, repo, task.n!, { durability: task.durability ?? "none", prefix: "d", start: 0, countIn });
+        const m = await w1(task.system, repo, task.n!, { durability: task.durability ?? "none", prefix: "d", start: 0, countIn, dir: task.flat ? "big" : undefined });
         const after = diskUsage(repo).files;
         return { ...m, rssMB: m.rssMB ?? rss(), filesPerCommit: (after - before) / task.n! };
       }
@@ -162,7 +164,7 @@ function rss(): number {
 export async function prepare(tasks: readonly Task[]): Promise<void> {
   for (const t of tasks) {
     if (t.workload === "w1") {
-      if (t.existing) filledTemplate(t.existing);
+      if (t.existing) filledTemplate(t.existing, t.flat);
       else emptyTemplate();
     } else if (t.workload === "w2") emptyTemplate();
     else if (t.workload === "w4") await logRepo();

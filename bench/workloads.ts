@@ -65,12 +65,13 @@ function countingStorage(inner: NodeStorage, counter: { created: number }): Stor
 }
 
 /**
- * W1's commits into `repo`. `countIn`: makes a second copy of the same
- * repository, into which gitstore then makes the same commits untimed,
- * through a storage that counts the files it creates (`extra.createdPerCommit`).
+ * W1's commits into `repo`, at `<prefix><i % 20>/f<i>.bin`, or with `dir` at
+ * `<dir>/f<i>.bin`. `countIn`: makes a second copy of the same repository,
+ * into which gitstore then makes the same commits untimed, through a storage
+ * that counts the files it creates (`extra.createdPerCommit`).
  */
-export async function w1(system: System, repo: string, n: number, opts: { durability: "full" | "none"; prefix: string; start: number; countIn?: () => string }): Promise<Measured> {
-  const path = (i: number): string => `${opts.prefix}${i % 20}/f${i}.bin`;
+export async function w1(system: System, repo: string, n: number, opts: { durability: "full" | "none"; prefix: string; start: number; countIn?: () => string; dir?: string }): Promise<Measured> {
+  const path = (i: number): string => (opts.dir ? `${opts.dir}/f${i}.bin` : `${opts.prefix}${i % 20}/f${i}.bin`);
   // Every system gets its payloads made before the clock starts (pygit2 reads them from a file).
   const payloads = Array.from({ length: n }, (_, k) => kib(opts.start + k));
   const payload = (i: number): Uint8Array => payloads[i - opts.start]!;
@@ -117,7 +118,7 @@ export async function w1(system: System, repo: string, n: number, opts: { durabi
     }
     return { ms: now() - t0, check: rootTree };
   }
-  if (system === "pygit2") return pygit2("w1", repo, payloads, [String(opts.start)]);
+  if (system === "pygit2") return pygit2("w1", repo, payloads, [String(opts.start), ...(opts.dir ? [opts.dir] : [])]);
   throw new Error(`w1 has no ${system} form`);
 }
 
