@@ -232,19 +232,13 @@ export class TreeView {
    * tree-zlib.ts): the next version made from it with {@link with} reuses
    * them (and takes them over).
    */
-  get deflated(): DeflatedTree | undefined {
-    return this.#deflated;
-  }
-  set deflated(value: DeflatedTree | undefined) {
-    this.#deflated = value;
-    if (value) this.#deflatedBytes = value.stream.length + 16 * value.adlers.length;
-  }
-  #deflated: DeflatedTree | undefined;
-  #deflatedBytes = 0;
-  /** The most memory {@link deflated} has held (for a cache's accounting: it does not change when they are dropped). */
-  get deflatedBytes(): number {
-    return this.#deflatedBytes;
-  }
+  deflated: DeflatedTree | undefined;
+  /**
+   * The memory {@link deflated} held when set, for a cache's accounting: it
+   * stays when they are handed over, so that the cost of a cached tree does
+   * not change.
+   */
+  deflatedBytes = 0;
   /**
    * For a tree made with {@link with} from a tree that had been compressed:
    * that tree's stream, and which of its bytes this one copies. Dropped once

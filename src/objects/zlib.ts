@@ -69,9 +69,11 @@ export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?
   const encoders = writing.loaded;
   if (!encoders) return writing.load().then(() => deflateObject(zlib, data, level, type, tree));
   if (tree && tree.data === data && data.length > FIXED_MAX) {
-    tree.deflated = encoders.deflateTree(data, tree.idSize, tree.origin);
+    const deflated = encoders.deflateTree(data, tree.idSize, tree.origin);
+    tree.deflated = deflated;
+    tree.deflatedBytes = deflated.stream.length + 16 * deflated.adlers.length;
     tree.origin = undefined;
-    return tree.deflated.stream;
+    return deflated.stream;
   }
   if (type !== undefined && type !== "blob" && data.length <= FIXED_MAX) return encoders.encodeFixedZlib(data, type === "tree");
   return looksIncompressible(data) ? encoders.encodeStoredZlib(data) : zlib.deflate(data, level);
