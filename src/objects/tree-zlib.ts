@@ -111,10 +111,11 @@ export function deflateTree(data: Uint8Array, idBytes: number, origin?: TreeOrig
     if (buffer.length <= SCRATCH_KEPT) scratch = buffer;
   }
 
-  // The pieces in order: where their tree bytes start, their size in the
-  // stream (negative: the base's piece `-1 - size`, else the next bytes of
-  // `buffer`), their Adler-32 and reach.
+  // The pieces in order: where their tree bytes start, the base's piece
+  // each is (-1: the next bytes of `buffer`), its size in the stream, its
+  // Adler-32 and reach.
   const starts = new Int32Array(count + 1);
+  const reused = new Int32Array(count);
   const sizes = new Int32Array(count);
   const adlers = new Uint32Array(count);
   const reach = new Int32Array(count);
@@ -128,10 +129,11 @@ export function deflateTree(data: Uint8Array, idBytes: number, origin?: TreeOrig
     const k = plan[p + 2]!;
     if (k >= 0) {
       starts[j] = start;
-      sizes[j] = -1 - k;
+      reused[j] = k;
+      sizes[j] = base!.at[k + 1]! - base!.at[k]!;
       adlers[j] = base!.adlers[k]!;
       reach[j] = base!.reach[k]!;
-      total += base!.at[k + 1]! - base!.at[k]!;
+      total += sizes[j]!;
       j++;
       continue;
     }
@@ -140,6 +142,7 @@ export function deflateTree(data: Uint8Array, idBytes: number, origin?: TreeOrig
       const was = o;
       o = encodeFixedBlock(data, a, b, Math.max(0, a - PRIME), true, buffer, o, false);
       starts[j] = a;
+      reused[j] = -1;
       sizes[j] = o - was;
       adlers[j] = adler32(data, a, b);
       reach[j] = blockReach;
@@ -158,16 +161,14 @@ export function deflateTree(data: Uint8Array, idBytes: number, origin?: TreeOrig
   let adler = 1;
   for (j = 0; j < count; j++) {
     at[j] = s;
+    const k = reused[j]!;
     const size = sizes[j]!;
-    if (size >= 0) {
+    if (k >= 0) stream.set(base!.stream.subarray(base!.at[k]!, base!.at[k]! + size), s);
+    else {
       stream.set(buffer.subarray(from, from + size), s);
       from += size;
-      s += size;
-    } else {
-      const k = -1 - size;
-      stream.set(base!.stream.subarray(base!.at[k]!, base!.at[k + 1]!), s);
-      s += base!.at[k + 1]! - base!.at[k]!;
     }
+    s += size;
     adler = combineAdler32(adler, adlers[j]!, starts[j + 1]! - starts[j]!);
   }
   at[count] = s;
@@ -178,34 +179,29 @@ export function deflateTree(data: Uint8Array, idBytes: number, origin?: TreeOrig
 
 /**
  * Stretches to compress shorter than {@link SMALLEST} (an entry inserted
- * between two pieces) take in the next stretch, or the one before: pieces
- * that small would cost their 5 bytes again and again.
+ * between two pieces) take in the next item of the plan, or the one before:
+ * pieces that small would cost their 5 bytes again and again. Two stretches
+ * to compress in a row become one.
  */
 function mergeSmallStretches(plan: number[]): void {
+  // The items at p and p + 3 as one stretch to compress.
+  const join = (p: number): void => {
+    plan[p + 1] = plan[p + 4]!;
+    plan[p + 2] = -1;
+    plan.splice(p + 3, 3);
+  };
   for (let p = 0; p < plan.length; ) {
-    if (plan[p + 2] !== -1 || plan[p + 1]! - plan[p]! >= SMALLEST || plan.length === 3) {
-      p += 3;
-      continue;
-    }
-    if (p + 3 < plan.length) {
-      plan[p + 1] = plan[p + 4]!;
-      plan.splice(p + 3, 3);
-      // Stretches to compress never follow one another, except what this made.
-      if (p + 3 < plan.length && plan[p + 5] === -1) {
-        plan[p + 1] = plan[p + 4]!;
-        plan.splice(p + 3, 3);
+    const compress = plan[p + 2] === -1;
+    const last = p + 3 === plan.length;
+    if (compress && !last && plan[p + 5] === -1) join(p);
+    else if (compress && plan[p + 1]! - plan[p]! < SMALLEST && plan.length > 3) {
+      if (!last) join(p);
+      else {
+        join(p - 3);
+        // The item before may now be followed by a stretch like itself.
+        p = Math.max(0, p - 6);
       }
-    } else {
-      plan[p - 2] = plan[p + 1]!;
-      plan[p - 1] = -1;
-      plan.splice(p, 3);
-      p -= 3;
-      if (p >= 3 && plan[p - 1] === -1) {
-        plan[p - 2] = plan[p + 1]!;
-        plan.splice(p, 3);
-        p -= 3;
-      }
-    }
+    } else p += 3;
   }
 }
 

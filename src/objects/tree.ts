@@ -234,11 +234,18 @@ export class TreeView {
    */
   deflated: DeflatedTree | undefined;
   /**
-   * The memory {@link deflated} held when set, for a cache's accounting: it
+   * The memory {@link deflated} held when kept, for a cache's accounting: it
    * stays when they are handed over, so that the cost of a cached tree does
    * not change.
    */
   deflatedBytes = 0;
+
+  /** Keep `deflated`, this tree's stream just made from its {@link origin}, which is no longer needed. */
+  keepDeflated(deflated: DeflatedTree): void {
+    this.deflated = deflated;
+    this.deflatedBytes = deflated.stream.length + 16 * deflated.adlers.length;
+    this.origin = undefined;
+  }
   /**
    * For a tree made with {@link with} from a tree that had been compressed:
    * that tree's stream, and which of its bytes this one copies. Dropped once

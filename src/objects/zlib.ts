@@ -69,11 +69,8 @@ export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?
   const encoders = writing.loaded;
   if (!encoders) return writing.load().then(() => deflateObject(zlib, data, level, type, tree));
   if (tree && tree.data === data && data.length > FIXED_MAX) {
-    const deflated = encoders.deflateTree(data, tree.idSize, tree.origin);
-    tree.deflated = deflated;
-    tree.deflatedBytes = deflated.stream.length + 16 * deflated.adlers.length;
-    tree.origin = undefined;
-    return deflated.stream;
+    tree.keepDeflated(encoders.deflateTree(data, tree.idSize, tree.origin));
+    return tree.deflated!.stream;
   }
   if (type !== undefined && type !== "blob" && data.length <= FIXED_MAX) return encoders.encodeFixedZlib(data, type === "tree");
   return looksIncompressible(data) ? encoders.encodeStoredZlib(data) : zlib.deflate(data, level);

@@ -34,8 +34,7 @@ function bigTree(count: number, seed = 1): TreeView {
 /** Compress `tree` as a commit's writer does: from its origin, keeping its pieces. */
 function deflate(tree: TreeView): DeflatedTree {
   const d = deflateTree(tree.data, tree.idSize, tree.origin);
-  tree.deflated = d;
-  tree.origin = undefined;
+  tree.keepDeflated(d);
   return d;
 }
 
