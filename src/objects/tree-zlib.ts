@@ -140,7 +140,7 @@ export function deflateTree(data: Uint8Array, idBytes: number, origin?: TreeOrig
     for (let a = start; a < end; j++) {
       const b = end - a > 2 * PIECE ? entryEnd(data, a + PIECE, a, idBytes, end) : end;
       const was = o;
-      o = encodeFixedBlock(data, a, b, Math.max(0, a - PRIME), true, buffer, o, false);
+      o = encodeFixedBlock(data, a, b, Math.max(0, a - PRIME), idBytes, buffer, o, false);
       starts[j] = a;
       reused[j] = -1;
       sizes[j] = o - was;

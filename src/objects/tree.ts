@@ -240,18 +240,19 @@ export class TreeView {
    */
   deflatedBytes = 0;
 
-  /** Keep `deflated`, this tree's stream just made from its {@link origin}, which is no longer needed. */
-  keepDeflated(deflated: DeflatedTree): void {
-    this.deflated = deflated;
-    this.deflatedBytes = deflated.stream.length + 16 * deflated.adlers.length;
-    this.origin = undefined;
-  }
   /**
    * For a tree made with {@link with} from a tree that had been compressed:
    * that tree's stream, and which of its bytes this one copies. Dropped once
    * this tree is written.
    */
   origin: TreeOrigin | undefined;
+
+  /** Keep `deflated`, this tree's stream just made from its {@link origin}, which is no longer needed. */
+  keepDeflated(deflated: DeflatedTree): void {
+    this.deflated = deflated;
+    this.deflatedBytes = deflated.stream.length + 16 * deflated.adlers.length;
+    this.origin = undefined;
+  }
 
   #finds = 0;
   #index: Map<string, TreeEntry> | undefined;

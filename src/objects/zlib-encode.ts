@@ -106,7 +106,7 @@ export function encodeFixedZlib(data: Uint8Array, tree = false): Uint8Array {
   const out = new Uint8Array(n + (n >>> 3) + 16);
   out[0] = 0x78; // deflate, 32 KiB window
   out[1] = 0x01; // fastest level, no dictionary; (0x78 << 8 | 0x01) % 31 === 0
-  const o = encodeFixedBlock(data, 0, n, 0, tree, out, 2, true);
+  const o = encodeFixedBlock(data, 0, n, 0, tree ? ID_BYTES : 0, out, 2, true);
   return out.subarray(0, writeAdler32(out, o, adler32(data)));
 }
 
@@ -120,12 +120,14 @@ export let blockReach = 0;
  * `data[from, to)` as a fixed-Huffman deflate block written into `out` at
  * `o` (which must have room for `to - from` 9-bit literals and 8 bytes
  * more); returns where it ended. Its matches may copy from `data[low,
- * from)`, which a decoder has just produced (see tree-zlib.ts). `final`: the
+ * from)`, which a decoder has just produced (see tree-zlib.ts). `idBytes`:
+ * the length of the ids when `data` holds a tree's entries (see
+ * {@link encodeFixedZlib}), else 0. `final`: the
  * stream's last block. Otherwise the block is followed by an empty stored
  * block (zlib's sync flush), so that it ends on a byte boundary and the next
  * block can be written, or copied, after it.
  */
-export function encodeFixedBlock(data: Uint8Array, from: number, to: number, low: number, tree: boolean, out: Uint8Array, o: number, final: boolean): number {
+export function encodeFixedBlock(data: Uint8Array, from: number, to: number, low: number, idBytes: number, out: Uint8Array, o: number, final: boolean): number {
   const { lit, litBits, length: lengthCode, lengthBits, distSymbol, dist: distCode } = (codes ??= buildCodes());
   const table = (head ??= new Int32Array(1 << HASH_BITS));
   let bits = final ? 0b011 : 0b010; // BFINAL, then BTYPE = 01 (fixed codes)
@@ -148,11 +150,11 @@ export function encodeFixedBlock(data: Uint8Array, from: number, to: number, low
   // The 4 bytes at i, little-endian; rolled one byte a step.
   let x = i <= last ? (data[i]! << 8) | (data[i + 1]! << 16) | (data[i + 2]! << 24) : 0;
   // Where the next id starts (to + 1: no more ids).
-  let id = (tree ? data.indexOf(0, i) + 1 : 0) || to + 1;
+  let id = (idBytes > 0 ? data.indexOf(0, i) + 1 : 0) || to + 1;
   while (i < to) {
     if (i >= id) {
       // (A match may have run into the id: its rest, if any.)
-      for (const end = Math.min(id + ID_BYTES, to); i < end; i++) {
+      for (const end = Math.min(id + idBytes, to); i < end; i++) {
         const s = data[i]!;
         bits |= lit[s]! << count;
         count += litBits[s]!;

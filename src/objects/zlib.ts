@@ -69,8 +69,9 @@ export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?
   const encoders = writing.loaded;
   if (!encoders) return writing.load().then(() => deflateObject(zlib, data, level, type, tree));
   if (tree && tree.data === data && data.length > FIXED_MAX) {
-    tree.keepDeflated(encoders.deflateTree(data, tree.idSize, tree.origin));
-    return tree.deflated!.stream;
+    const deflated = encoders.deflateTree(data, tree.idSize, tree.origin);
+    tree.keepDeflated(deflated);
+    return deflated.stream;
   }
   if (type !== undefined && type !== "blob" && data.length <= FIXED_MAX) return encoders.encodeFixedZlib(data, type === "tree");
   return looksIncompressible(data) ? encoders.encodeStoredZlib(data) : zlib.deflate(data, level);
