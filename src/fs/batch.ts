@@ -1,5 +1,5 @@
 /** `Batch`: changes staged by `FS.batch`, landing as one commit. */
-import { FileNotFoundError, ValueError } from "../errors.js";
+import { FileNotFoundError, NotADirectoryError, ValueError } from "../errors.js";
 import { MODE, entryKind } from "../objects/tree.js";
 import { ownBytes, WritableFile } from "./files.js";
 import { splitPath, splitWritePath } from "./paths.js";
@@ -16,9 +16,12 @@ export async function stageWrite(writer: ObjectWriter, root: MutableTree, segmen
   await root.set(segments, { mode, id: id instanceof Promise ? await id : id });
 }
 
-/** Remove `segments`; `FileNotFoundError` when nothing is there. */
+/** Remove `segments`; `FileNotFoundError` when nothing is there, `NotADirectoryError` when a parent is a file (as `read` says). */
 export async function stageRemove(root: MutableTree, segments: readonly string[]): Promise<void> {
-  if (!(await root.remove(segments))) throw new FileNotFoundError(`no such file or directory: ${segments.join("/")}`);
+  const done = await root.remove(segments);
+  const path = segments.join("/");
+  if (typeof done === "object") throw new NotADirectoryError(`not a directory: ${segments.slice(0, done.fileAt + 1).join("/")} (in ${path})`);
+  if (!done) throw new FileNotFoundError(`no such file or directory: ${path}`);
 }
 
 /**

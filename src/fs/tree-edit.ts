@@ -85,12 +85,16 @@ export class MutableTree {
     (await node.#load()).set(name, { mode: leaf.mode, name, id: leaf.id });
   }
 
-  /** Remove the file or directory at `segments`; `false` when nothing is there. */
-  async remove(segments: readonly string[]): Promise<boolean> {
+  /**
+   * Remove the file or directory at `segments`: `true` once done, `false` when
+   * nothing is there, `{ fileAt: i }` when `segments[i]` (a parent) is not a
+   * directory.
+   */
+  async remove(segments: readonly string[]): Promise<boolean | { readonly fileAt: number }> {
     let node: MutableTree = this;
     for (let i = 0; i < segments.length - 1; i++) {
       const next = await node.#subtree(segments[i]!, false);
-      if (!next) return false;
+      if (!next) return (await node.#child(segments[i]!)) ? { fileAt: i } : false;
       node = next;
     }
     const name = segments[segments.length - 1]!;

@@ -272,6 +272,23 @@ describe.each(backends)("GitStore on %s", (_, location) => {
       await rejects(fs.remove("a"), FileNotFoundError, "ENOENT");
     });
 
+    it("remove below a file is NotADirectoryError, as read is, and commits nothing", async () => {
+      const { fs: f0 } = await fresh();
+      const fs = await f0.write("f", "a file");
+      await rejects(fs.remove("f/x"), NotADirectoryError, "ENOTDIR");
+      await rejects(fs.remove("f/x/y"), NotADirectoryError, "ENOTDIR");
+      await rejects(
+        fs.batch((b) => {
+          b.remove("f/x");
+        }),
+        NotADirectoryError,
+        "ENOTDIR",
+      );
+      // A missing parent is still a missing path.
+      await rejects(fs.remove("nope/x"), FileNotFoundError, "ENOENT");
+      expect((await fs.remove("f")).message).toBe("Remove f");
+    });
+
     it("identical content is stored once and untouched subtrees are shared", async () => {
       const { repo, fs: f0 } = await fresh();
       const fs = await f0.batch((b) => {
