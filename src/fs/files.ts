@@ -77,6 +77,7 @@ export class WritableFile<Result> {
   readonly #chunks: Uint8Array[] = [];
   #closed = false;
   #result: Result | null = null;
+  #closing: Promise<Result> | undefined;
 
   /** @internal */
   constructor(readonly commit: (data: Uint8Array) => Promise<Result>) {}
@@ -101,8 +102,17 @@ export class WritableFile<Result> {
     return this.#result;
   }
 
-  async close(): Promise<Result> {
-    if (this.#closed) throw new ValueError("file already closed");
+  /**
+   * Commit what was written; resolves to the new snapshot. Closing again
+   * commits nothing more and settles as the first close did (as a closed
+   * file's `close()` does nothing in most file APIs).
+   */
+  close(): Promise<Result> {
+    this.#closing ??= this.#commitChunks();
+    return this.#closing;
+  }
+
+  async #commitChunks(): Promise<Result> {
     this.#closed = true;
     const total = this.#chunks.reduce((n, c) => n + c.length, 0);
     const data = new Uint8Array(total);

@@ -307,7 +307,7 @@ describe.each(backends)("GitStore on %s", (_, location) => {
     });
 
     it("open wb commits on close and sets fs", async () => {
-      const { fs } = await fresh();
+      const { repo, fs } = await fresh();
       const f = await fs.open("w.txt", "wb");
       // API.md: write "buffers and returns the byte count": a number, not a promise (awaiting it works too).
       expect(f.write("hello ")).toBe(6);
@@ -315,6 +315,15 @@ describe.each(backends)("GitStore on %s", (_, location) => {
       const next = await f.close();
       expect(f.fs).toBe(next);
       expect(() => f.write("late")).toThrow(ValueError);
+      // Closing again commits nothing more: the same snapshot, the branch where the first close left it.
+      expect(await f.close()).toBe(next);
+      expect((await repo.branches.get("main")).hash).toBe(next.hash);
+      // A close that failed fails again, the same way, and commits nothing.
+      const stale = await fs.open("s.txt", "wb");
+      stale.write("s");
+      await rejects(stale.close(), StaleSnapshotError);
+      await rejects(stale.close(), StaleSnapshotError);
+      expect(stale.fs).toBeNull();
       expect(await next.readText("w.txt")).toBe("hello !");
       expect(next.message).toBe("Write w.txt");
       const g = await next.open("never.txt", "wb");
