@@ -62,13 +62,22 @@ export interface ObjectDatabaseOptions {
   readonly indexCheckBytes?: number;
 }
 
-/** Object-count tiers of small packs, and how many packs of one tier get merged. */
-const TIERS: readonly (readonly [number, number])[] = [
-  [0, 64],
-  [64, 1024],
-  [1024, 16384],
+/**
+ * Object-count tiers of small packs (`[from, below)`), and how many packs of
+ * a tier get merged into one. The first tier, a commit's packs, merges 32 at
+ * a time (half as many merges as 16: 2% less time a commit); the others 8, so
+ * that the three tiers hold at most 31 + 7 + 7 = 45 packs, under the 50 at
+ * which git's `gc --auto` (`gc.autoPackLimit`) repacks. A merged pack may
+ * stay in its tier (32 commits that wrote one object each) and be merged
+ * again, but each tier's packs hold more objects than the one before, so an
+ * object is copied a few times at most; 8 packs of the last tier (1,024
+ * objects or more each) always make a pack past it.
+ */
+export const TIERS: readonly (readonly [from: number, below: number, mergeAt: number])[] = [
+  [0, 64, 32],
+  [64, 1024, 8],
+  [1024, 8192, 8],
 ];
-const MERGE_AT = 16;
 
 /** Reads of one object that may find its pack removed meanwhile before the error is passed on. */
 const MAX_FIND_ATTEMPTS = 5;
@@ -331,9 +340,10 @@ export class ObjectDatabase implements ObjectWriter {
 
   /**
    * Merge small packs as they accumulate (each commit publishes one): packs are
-   * tiered by object count (under 64, under 1,024, under 16,384); once a tier
-   * holds 16 packs they become one pack of the next tier, so every object is
-   * copied a few times at most and the number of packs stays small. Larger
+   * tiered by object count (under 64, under 1,024, under 8,192); once a tier
+   * holds 32 packs (the first) or 8 (the others) they become one pack of a
+   * later tier, so every object is copied a few times at most and the number
+   * of packs stays small (see `TIERS`). Larger
    * packs (from gc or git) and `.keep` packs are left alone. The merged pack is
    * published before the small ones are removed.
    */
@@ -349,13 +359,13 @@ export class ObjectDatabase implements ObjectWriter {
   }
 
   async #consolidate(options: { sync: boolean }): Promise<void> {
-    for (const [lo, hi] of TIERS) {
-      let group = this.#packs.filter((p) => p.index.count >= lo && p.index.count < hi);
-      if (group.length < MERGE_AT) continue;
+    for (const [from, below, mergeAt] of TIERS) {
+      let group = this.#packs.filter((p) => p.index.count >= from && p.index.count < below);
+      if (group.length < mergeAt) continue;
       const { mergePacks, listPackDirectory } = await writing.load();
       const dir = await listPackDirectory(this.storage);
       group = group.filter((p) => !dir.kept.has(p.path));
-      if (group.length < MERGE_AT) continue;
+      if (group.length < mergeAt) continue;
       const published = await mergePacks(this, group, options);
       await this.addPack(published);
       const path = `${published.base}.pack`;

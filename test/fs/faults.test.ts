@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { GitStore, NodeStorage, type FS, type Storage, type WriteOptions } from "../../src/node.js";
+import { TIERS } from "../../src/objects/odb.js";
 import { cleanupTemp, fsck, git, tempDir } from "../helpers/git.js";
 
 afterAll(cleanupTemp);
@@ -112,15 +113,17 @@ describe("a storage failure at any step of a write", () => {
   });
 
   it("the same for the write that merges the small packs", async () => {
-    // The 16th commit's pack completes a group of 16: the write merges them.
-    const steps = await everyFailure("merge", 16, "none");
+    // The last commit's pack fills the first tier: the write merges its packs.
+    const mergeAt = TIERS[0]![2];
+    const steps = await everyFailure("merge", mergeAt, "none");
     // Up to the ref's move a failure fails the write; the merge after it only
     // tidies up, so its failure leaves the small packs for a later merge.
     const moved = steps.findIndex(([step]) => step === "rename refs/heads/main.lock") + 1;
     expect(moved).toBe(7);
     expect(steps.slice(0, moved).every(([, rejected]) => rejected)).toBe(true);
     expect(steps.slice(moved).every(([, rejected]) => !rejected)).toBe(true);
-    expect(steps.slice(moved).filter(([step]) => step.startsWith("remove objects/pack/pack-")).length).toBe(32);
+    // Each small pack's index and pack file.
+    expect(steps.slice(moved).filter(([step]) => step.startsWith("remove objects/pack/pack-")).length).toBe(2 * mergeAt);
   });
 });
 

@@ -5,11 +5,16 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utime
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { GitStore, MemoryStorage, NodeStorage, nodePlatform, ValueError, type FileStat, type WriteOptions } from "../../src/node.js";
-import { ObjectDatabase } from "../../src/objects/odb.js";
+import { ObjectDatabase, TIERS } from "../../src/objects/odb.js";
 import { PackWriter } from "../../src/objects/pack-writer.js";
 import { looksIncompressible } from "../../src/objects/zlib.js";
 import { cleanupTemp, fsck, git, gitBytes, GIT_ENV, tempDir } from "../helpers/git.js";
 import { allObjects, makeGitRepo, randomBytes, rng } from "../helpers/make-repo.js";
+
+/** How many small packs (a commit's, under 64 objects) make a merge. */
+const MERGE_AT = TIERS[0]![2];
+/** The most packs the tiers of small packs may hold at once. */
+const MAX_TIERED = TIERS.reduce((n, [, , at]) => n + at - 1, 0);
 
 afterAll(cleanupTemp);
 
@@ -371,7 +376,7 @@ describe("commits as small packs", () => {
     for (let i = 0; i < 300; i++) {
       fs = await fs.write(`d${i % 7}/f${i}.txt`, `file ${i}\n`);
       hashes.push(fs.hash);
-      expect(packsOf(dir).length).toBeLessThanOrEqual(3 * 16);
+      expect(packsOf(dir).length).toBeLessThanOrEqual(MAX_TIERED);
     }
     expect(packsOf(dir).length).toBeLessThan(20);
     checkPacks(dir);
@@ -494,8 +499,8 @@ describe("merging small packs", () => {
     fs = await fs.write("f0.bin", first);
     // The first commit's pack: nothing below reads its objects again.
     const [firstPack] = packsOf(dir);
-    for (let i = 1; i < 15; i++) fs = await fs.write(`f${i}.txt`, `content ${i} `.repeat(20));
-    expect(packsOf(dir).length).toBe(15);
+    for (let i = 1; i < MERGE_AT - 1; i++) fs = await fs.write(`f${i}.txt`, `content ${i} `.repeat(20));
+    expect(packsOf(dir).length).toBe(MERGE_AT - 1);
     // Flip a byte inside the first object's zlib data (past the 12-byte pack header and the entry header).
     const victim = join(dir, "objects/pack", firstPack!);
     const bytes = readFileSync(victim);
@@ -503,13 +508,13 @@ describe("merging small packs", () => {
     writeFileSync(victim, bytes);
     // A handle that reads the packs from disk (the writer kept its small packs in memory).
     const other = await GitStore.open(dir, { durability: "none" });
-    fs = await (await other.branches.get("main")).write("last.txt", "the sixteenth pack");
+    fs = await (await other.branches.get("main")).write("last.txt", "the pack that fills the tier");
     // The merge ran after that commit and failed quietly (the commit itself landed): nothing was removed.
-    expect(packsOf(dir).length).toBe(16);
+    expect(packsOf(dir).length).toBe(MERGE_AT);
     await expect(other._repo.odb.consolidate({ sync: false })).rejects.toThrow(error);
-    expect(packsOf(dir).length).toBe(16);
-    expect(await fs.readText("last.txt")).toBe("the sixteenth pack");
-    expect(await fs.readText("f14.txt")).toBe("content 14 ".repeat(20));
+    expect(packsOf(dir).length).toBe(MERGE_AT);
+    expect(await fs.readText("last.txt")).toBe("the pack that fills the tier");
+    expect(await fs.readText(`f${MERGE_AT - 2}.txt`)).toBe(`content ${MERGE_AT - 2} `.repeat(20));
   });
 
   it("small packs git wrote with deltas are copied whole: the deltas stay, git indexes the merged pack identically, every object reads", async () => {
@@ -517,7 +522,7 @@ describe("merging small packs", () => {
     execFileSync("git", ["init", "-q", "--bare", "-b", "main", dir], { env: GIT_ENV });
     const text = Array.from({ length: 300 }, (_, i) => `line ${i} of a file that changes a little each time\n`).join("");
     let parent: string | undefined;
-    for (let k = 0; k < 16; k++) {
+    for (let k = 0; k < MERGE_AT; k++) {
       // Two similar files per round, packed on their own: each pack holds a delta.
       const a = git(dir, ["hash-object", "-w", "--stdin"], `${text}round ${k}\n`).trim();
       const b = git(dir, ["hash-object", "-w", "--stdin"], `${text}round ${k}, second file\n`).trim();
@@ -527,19 +532,19 @@ describe("merging small packs", () => {
       git(dir, ["repack", "-q", "-d"]);
     }
     const deltas = (idx: string): number => git(dir, ["verify-pack", "-v", idx]).split("\n").filter((l) => / blob .* 1 [0-9a-f]{40}$/.test(l)).length;
-    expect(packsOf(dir)).toHaveLength(16);
+    expect(packsOf(dir)).toHaveLength(MERGE_AT);
     const before = packsOf(dir).reduce((n, p) => n + deltas(join(dir, "objects/pack", p.replace(/\.pack$/, ".idx"))), 0);
-    expect(before).toBe(16);
+    expect(before).toBe(MERGE_AT);
     const repo = await GitStore.open(dir, { durability: "none" });
     const fs = await (await repo.branches.get("main")).write("c.txt", "the commit that merges");
-    // The 16 packs and the commit's own became one.
+    // git's packs and the commit's own became one.
     expect(packsOf(dir)).toHaveLength(1);
-    expect(deltas(join(dir, "objects/pack", packsOf(dir)[0]!.replace(/\.pack$/, ".idx")))).toBe(16);
+    expect(deltas(join(dir, "objects/pack", packsOf(dir)[0]!.replace(/\.pack$/, ".idx")))).toBe(MERGE_AT);
     checkPacks(dir);
     expect(fsck(dir)).toEqual([]);
     const fresh = await GitStore.open(dir);
     let snap: Awaited<ReturnType<typeof fresh.snapshot>> | null = await fresh.snapshot(fs.hash);
-    let k = 16;
+    let k = MERGE_AT;
     while ((snap = await snap.parent())) {
       k--;
       expect(await snap.readText("a.txt")).toBe(`${text}round ${k}\n`);
@@ -552,7 +557,7 @@ describe("merging small packs", () => {
     const dir = join(tempDir(), "damaged-idx.git");
     const repo = await GitStore.open(dir, { create: "main", durability: "none" });
     let fs = await repo.branches.get("main");
-    for (let i = 0; i < 15; i++) fs = await fs.write(`f${i}.txt`, `content ${i}`);
+    for (let i = 0; i < MERGE_AT - 1; i++) fs = await fs.write(`f${i}.txt`, `content ${i}`);
     await repo.close();
     const victim = join(dir, "objects/pack", packsOf(dir)[0]!.replace(/\.pack$/, ".idx"));
     const bytes = readFileSync(victim);
@@ -560,13 +565,13 @@ describe("merging small packs", () => {
     writeFileSync(victim, bytes);
     const odb = new ObjectDatabase(new NodeStorage(dir), nodePlatform, { indexCheckBytes: 0 });
     await odb.rescan();
-    // A sixteenth small pack, as the next commit would add.
+    // The small pack that fills the tier, as the next commit would add.
     const writer = new PackWriter(odb.storage, nodePlatform, 1, 1);
-    await writer.add("blob", new TextEncoder().encode("sixteenth"));
+    await writer.add("blob", new TextEncoder().encode("the last one"));
     await odb.addPack(await writer.finish({ sync: false }));
-    expect(odb.packs.length).toBe(16);
+    expect(odb.packs.length).toBe(MERGE_AT);
     await expect(odb.consolidate({ sync: false })).rejects.toThrow(/\.idx: pack index checksum mismatch/);
-    expect(packsOf(dir).length).toBe(16);
+    expect(packsOf(dir).length).toBe(MERGE_AT);
   });
 });
 
@@ -586,13 +591,12 @@ describe("small packs across processes", () => {
       for (let i = 0; i < 60; i++) expect(await fs.readText(`${name}/f${i}.txt`)).toBe(`${name} ${i}\n`);
     }
     // Each writer merges the small packs it knows of; the next handle sees them all
-    // and leaves fewer than 16 in each tier (under 64 objects, under 1,024).
+    // and leaves fewer than each tier merges at.
     await (await repo.branches.get("main")).write("final.txt", "x");
     const odb = repo._repo.odb;
     await odb.rescan();
     const tier = (lo: number, hi: number): number => odb.packs.filter((p) => p.index.count >= lo && p.index.count < hi).length;
-    expect(tier(0, 64)).toBeLessThan(16);
-    expect(tier(64, 1024)).toBeLessThan(16);
+    for (const [from, below, mergeAt] of TIERS) expect(tier(from, below)).toBeLessThan(mergeAt);
     expect(packsOf(dir).length).toBe(odb.packs.length);
     expect(fsck(dir)).toEqual([]);
   });
@@ -617,9 +621,9 @@ describe("pack removal", () => {
     let fs = await writer.branches.get("main");
     const packs = async (): Promise<number> => ((await storage.list("objects/pack")) ?? []).filter((e) => e.name.endsWith(".pack")).length;
     let n = 0;
-    while ((await packs()) < 15) fs = await fs.write(`f${n}`, `${n++}`);
+    while ((await packs()) < MERGE_AT - 1) fs = await fs.write(`f${n}`, `${n++}`);
     const reader = await GitStore.open(storage);
-    // The reader lists 15 packs, stats the first: then the 16th commit merges all of them into one.
+    // The reader lists the packs, stats the first: then the commit that fills the tier merges all of them into one.
     storage.onPackStat = async () => {
       fs = await fs.write(`f${n}`, `${n++}`);
       expect(await packs()).toBe(1);
