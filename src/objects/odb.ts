@@ -65,7 +65,7 @@ export interface ObjectDatabaseOptions {
 /**
  * Object-count tiers of small packs (`[from, below)`), and how many packs of
  * a tier get merged into one. The first tier, a commit's packs, merges 32 at
- * a time (half as many merges as 16: 2% less time a commit); the others 8, so
+ * a time (half as many merges as 16: 200 commits took 2-5% less time); the others 8, so
  * that the three tiers hold at most 31 + 7 + 7 = 45 packs, under the 50 at
  * which git's `gc --auto` (`gc.autoPackLimit`) repacks. A merged pack may
  * stay in its tier (32 commits that wrote one object each) and be merged
@@ -341,9 +341,9 @@ export class ObjectDatabase implements ObjectWriter {
   /**
    * Merge small packs as they accumulate (each commit publishes one): packs are
    * tiered by object count (under 64, under 1,024, under 8,192); once a tier
-   * holds 32 packs (the first) or 8 (the others) they become one pack of a
-   * later tier, so every object is copied a few times at most and the number
-   * of packs stays small (see `TIERS`). Larger
+   * holds 32 packs (the first) or 8 (the others) they become one, so every
+   * object is copied a few times at most and the number of packs stays small
+   * (see `TIERS`). Larger
    * packs (from gc or git) and `.keep` packs are left alone. The merged pack is
    * published before the small ones are removed.
    */
