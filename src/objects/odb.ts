@@ -65,9 +65,9 @@ export interface ObjectDatabaseOptions {
 /**
  * Object-count tiers of small packs (`[from, below)`), and how many packs of
  * a tier get merged into one. The first tier, a commit's packs, merges 32 at
- * a time (half as many merges as 16: 200 commits took 2-5% less time); the others 8, so
- * that the three tiers hold at most 31 + 7 + 7 = 45 packs, under the 50 at
- * which git's `gc --auto` (`gc.autoPackLimit`) repacks. A merged pack may
+ * a time (half as many merges as 16: 200 commits took 2-5% less time); the
+ * others 8, so that the three tiers hold at most 31 + 7 + 7 = 45 packs, under
+ * the 50 at which git's `gc --auto` (`gc.autoPackLimit`) repacks. A merged pack may
  * stay in its tier (32 commits that wrote one object each) and be merged
  * again, but each tier's packs hold more objects than the one before, so an
  * object is copied a few times at most; 8 packs of the last tier (1,024
