@@ -392,6 +392,31 @@ describe("commits as small packs", () => {
   });
 });
 
+describe("the tiers of small packs", () => {
+  it("hold at most 45 packs however long a history is written commit by commit, and each object is kept once", async () => {
+    expect(MAX_TIERED).toBe(45);
+    const storage = new MemoryStorage();
+    const repo = await GitStore.open(storage, { create: "main", durability: "none" });
+    let fs = await repo.branches.get("main");
+    const packs = async (): Promise<number> => ((await storage.list("objects/pack")) ?? []).filter((e) => e.name.endsWith(".pack")).length;
+    let most = 0;
+    // Enough commits (four objects each) to fill every tier once: 31 + 7 * 32 + 7 * 256.
+    for (let i = 0; i < 2100; i++) {
+      fs = await fs.write(`d${i % 20}/f${i}.txt`, `file ${i}\n`);
+      most = Math.max(most, await packs());
+    }
+    expect(most).toBe(MAX_TIERED);
+    const odb = repo._repo.odb;
+    await odb.rescan();
+    for (const [from, below, mergeAt] of TIERS) expect(odb.packs.filter((p) => p.index.count >= from && p.index.count < below).length).toBeLessThan(mergeAt);
+    // Past the tiers: the 8,192 objects of the first 2,048 commits, merged once more.
+    expect(odb.packs.filter((p) => p.index.count >= TIERS.at(-1)![1]).length).toBe(1);
+    const ids = odb.packs.flatMap((p) => Array.from({ length: p.index.count }, (_, i) => p.index.id(i)));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(await fs.readText("d7/f2087.txt")).toBe("file 2087\n");
+  });
+});
+
 describe("a commit's pack", () => {
   it("is created under its final name; one of that name left by a crashed writer is replaced", async () => {
     const dir = join(tempDir(), "direct.git");
