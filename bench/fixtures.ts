@@ -64,9 +64,12 @@ export function emptyTemplate(): string {
   });
 }
 
+/** The one directory of {@link filledTemplate}'s `flat` repositories. */
+export const FLAT_DIR = "big";
+
 /**
  * main holding `files` files of 1 KiB in 100 directories (`p{i%100}/e{i}.bin`),
- * or with `flat` in one (`big/e{i}.bin`), in one commit: one pack without
+ * or with `flat` in one ({@link FLAT_DIR}), in one commit: one pack without
  * deltas, as `git fast-import` writes it.
  */
 export function filledTemplate(files: number, flat = false): string {
@@ -75,7 +78,7 @@ export function filledTemplate(files: number, flat = false): string {
     git(dir, ["config", "core.logAllRefUpdates", "true"]);
     const chunks: Buffer[] = [Buffer.from("commit refs/heads/main\ncommitter C O Mitter <c@example.com> 1700000000 +0000\ndata 4\nfill\n")];
     for (let i = 0; i < files; i++) {
-      chunks.push(Buffer.from(`M 100644 inline ${flat ? "big" : `p${i % 100}`}/e${i}.bin\ndata 1024\n`), Buffer.from(kib(1_000_000 + i)), Buffer.from("\n"));
+      chunks.push(Buffer.from(`M 100644 inline ${flat ? FLAT_DIR : `p${i % 100}`}/e${i}.bin\ndata 1024\n`), Buffer.from(kib(1_000_000 + i)), Buffer.from("\n"));
     }
     execFileSync("git", ["--git-dir", dir, "fast-import", "--quiet"], { env: GIT_ENV, input: Buffer.concat(chunks), maxBuffer: 1 << 30 });
   });

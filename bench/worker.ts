@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GitStore } from "../src/node.js";
 import { GIT_ENV } from "../test/helpers/git.js";
-import { copyRepo, diskUsage, emptyTemplate, filledTemplate, historyRepo, hottestFile, kib, looseHistoryRepo } from "./fixtures.js";
+import { copyRepo, diskUsage, emptyTemplate, filledTemplate, FLAT_DIR, historyRepo, hottestFile, kib, looseHistoryRepo } from "./fixtures.js";
 import { gcRun, loadSystem, w1, w2, w3BothGit, w3Head, w3History, w4, type Measured, type System } from "./workloads.js";
 
 export interface Task {
@@ -90,7 +90,7 @@ async function run(task: Task): Promise<Result> {
         const before = diskUsage(repo).files;
         // Copied only once the timed commits are done, so that the copy's writeback cannot slow them.
         const countIn = task.count ? () => copyRepo(template, join(scratch, "count.git")) : undefined;
-        const m = await w1(task.system, repo, task.n!, { durability: task.durability ?? "none", prefix: "d", start: 0, countIn, dir: task.flat ? "big" : undefined });
+        const m = await w1(task.system, repo, task.n!, { durability: task.durability ?? "none", prefix: "d", start: 0, countIn, dir: task.flat ? FLAT_DIR : undefined });
         const after = diskUsage(repo).files;
         return { ...m, rssMB: m.rssMB ?? rss(), filesPerCommit: (after - before) / task.n! };
       }

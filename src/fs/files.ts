@@ -75,8 +75,8 @@ export function ownBytes(data: Uint8Array | string): Uint8Array {
  */
 export class WritableFile<Result> {
   readonly #chunks: Uint8Array[] = [];
-  #closed = false;
   #result: Result | null = null;
+  /** The first `close()`'s commit; set from the moment the file is closed. */
   #closing: Promise<Result> | undefined;
 
   /** @internal */
@@ -87,14 +87,14 @@ export class WritableFile<Result> {
    * no storage, so it is synchronous, like `seek` (awaiting it still works).
    */
   write(data: Uint8Array | string): number {
-    if (this.#closed) throw new ValueError("I/O operation on closed file");
+    if (this.closed) throw new ValueError("I/O operation on closed file");
     const bytes = ownBytes(data);
     this.#chunks.push(bytes);
     return bytes.length;
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#closing !== undefined;
   }
 
   /** What `close()` produced: the new snapshot (or `null` inside a batch or before close). */
@@ -113,7 +113,6 @@ export class WritableFile<Result> {
   }
 
   async #commitChunks(): Promise<Result> {
-    this.#closed = true;
     const total = this.#chunks.reduce((n, c) => n + c.length, 0);
     const data = new Uint8Array(total);
     let p = 0;
@@ -126,6 +125,6 @@ export class WritableFile<Result> {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#closed) await this.close();
+    if (!this.closed) await this.close();
   }
 }

@@ -15,6 +15,9 @@ import { allObjects, makeGitRepo, randomBytes, rng } from "../helpers/make-repo.
 const MERGE_AT = TIERS[0]![2];
 /** The most packs the tiers of small packs may hold at once. */
 const MAX_TIERED = TIERS.reduce((n, [, , at]) => n + at - 1, 0);
+/** Every tier with how many of `odb`'s packs it holds. */
+const tiersOf = (odb: ObjectDatabase): { held: number; mergeAt: number }[] =>
+  TIERS.map(([from, below, mergeAt]) => ({ held: odb.packs.filter((p) => p.index.count >= from && p.index.count < below).length, mergeAt }));
 
 afterAll(cleanupTemp);
 
@@ -408,7 +411,7 @@ describe("the tiers of small packs", () => {
     expect(most).toBe(MAX_TIERED);
     const odb = repo._repo.odb;
     await odb.rescan();
-    for (const [from, below, mergeAt] of TIERS) expect(odb.packs.filter((p) => p.index.count >= from && p.index.count < below).length).toBeLessThan(mergeAt);
+    for (const { held, mergeAt } of tiersOf(odb)) expect(held).toBeLessThan(mergeAt);
     // Past the tiers: the 8,192 objects of the first 2,048 commits, merged once more.
     expect(odb.packs.filter((p) => p.index.count >= TIERS.at(-1)![1]).length).toBe(1);
     const ids = odb.packs.flatMap((p) => Array.from({ length: p.index.count }, (_, i) => p.index.id(i)));
@@ -620,8 +623,7 @@ describe("small packs across processes", () => {
     await (await repo.branches.get("main")).write("final.txt", "x");
     const odb = repo._repo.odb;
     await odb.rescan();
-    const tier = (lo: number, hi: number): number => odb.packs.filter((p) => p.index.count >= lo && p.index.count < hi).length;
-    for (const [from, below, mergeAt] of TIERS) expect(tier(from, below)).toBeLessThan(mergeAt);
+    for (const { held, mergeAt } of tiersOf(odb)) expect(held).toBeLessThan(mergeAt);
     expect(packsOf(dir).length).toBe(odb.packs.length);
     expect(fsck(dir)).toEqual([]);
   });
