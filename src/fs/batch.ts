@@ -1,8 +1,8 @@
 /** `Batch`: changes staged by `FS.batch`, landing as one commit. */
-import { FileNotFoundError, NotADirectoryError, ValueError } from "../errors.js";
+import { FileNotFoundError, ValueError } from "../errors.js";
 import { MODE, entryKind } from "../objects/tree.js";
 import { ownBytes, WritableFile } from "./files.js";
-import { splitPath, splitWritePath } from "./paths.js";
+import { parentNotADirectory, splitPath, splitWritePath } from "./paths.js";
 import type { ObjectWriter } from "../objects/odb.js";
 import { StagedObjects } from "../objects/staging.js";
 import type { Repo } from "./repo.js";
@@ -20,7 +20,7 @@ export async function stageWrite(writer: ObjectWriter, root: MutableTree, segmen
 export async function stageRemove(root: MutableTree, segments: readonly string[]): Promise<void> {
   const done = await root.remove(segments);
   const path = segments.join("/");
-  if (typeof done === "object") throw new NotADirectoryError(`not a directory: ${segments.slice(0, done.fileAt + 1).join("/")} (in ${path})`);
+  if (typeof done === "object") throw parentNotADirectory(segments, done.fileAt, path);
   if (!done) throw new FileNotFoundError(`no such file or directory: ${path}`);
 }
 

@@ -8,7 +8,7 @@ import { HEADS } from "../refs/names.js";
 import type { PreparedRefs, RefEdit } from "../refs/store.js";
 import { ReadableFile, toBytes, WritableFile } from "./files.js";
 import { LoopCheck } from "./loop-check.js";
-import { splitDirPath, splitPath, splitWritePath } from "./paths.js";
+import { parentNotADirectory, splitDirPath, splitPath, splitWritePath } from "./paths.js";
 import type { DumpItem, Repo } from "./repo.js";
 import { MutableTree } from "./tree-edit.js";
 import { StagedObjects } from "../objects/staging.js";
@@ -127,7 +127,7 @@ export class FS {
   #step(tree: TreeView, segments: readonly string[], i: number, path: string): TreeEntry {
     const entry = tree.find(segments[i]!);
     if (!entry) throw new FileNotFoundError(`no such file or directory: ${path}`);
-    if (i < segments.length - 1 && entryKind(entry.mode) !== "tree") throw new NotADirectoryError(`not a directory: ${segments.slice(0, i + 1).join("/")} (in ${path})`);
+    if (i < segments.length - 1 && entryKind(entry.mode) !== "tree") throw parentNotADirectory(segments, i, path);
     return entry;
   }
 

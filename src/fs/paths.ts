@@ -1,5 +1,5 @@
 /** Snapshot paths: `/`-separated, relative to the root. */
-import { ValueError } from "../errors.js";
+import { NotADirectoryError, ValueError } from "../errors.js";
 
 /**
  * Split a path into segments. Leading and trailing `/` are stripped; an empty
@@ -126,4 +126,9 @@ function isHfsDotName(name: string, needle: string): boolean {
 export function splitDirPath(path: string | undefined): readonly string[] {
   if (path === undefined || (typeof path === "string" && /^\/*$/.test(path))) return [];
   return splitPath(path);
+}
+
+/** The error for `path` (split as `segments`) when `segments[i]`, one of its parents, is a file. */
+export function parentNotADirectory(segments: readonly string[], i: number, path: string): NotADirectoryError {
+  return new NotADirectoryError(`not a directory: ${segments.slice(0, i + 1).join("/")} (in ${path})`);
 }
