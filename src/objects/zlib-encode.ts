@@ -20,8 +20,6 @@ const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 25
 const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 
 const MIN_MATCH = 4;
-/** The length of an id in a tree (SHA-1). */
-const ID_BYTES = 20;
 const MAX_MATCH = 258;
 const WINDOW = 32768;
 
@@ -94,19 +92,20 @@ let head: Int32Array | undefined;
 let stamp = 0;
 
 /**
- * `data` as a zlib stream of one fixed-Huffman deflate block. `tree`: `data`
- * is a tree object, whose 20-byte ids (after the NUL ending each entry's
- * name) are random bytes: they are sent as literals without looking for
- * matches in them, which found none (about half of a tree's bytes; 29% less
- * time for a tree of 50 files) and the hash table is left to the names.
+ * `data` as a zlib stream of one fixed-Huffman deflate block. `idBytes`,
+ * when not 0: `data` is a tree object with ids of that length, random bytes
+ * (after the NUL ending each entry's name) that are sent as literals without
+ * looking for matches in them, which found none (about half of a tree's
+ * bytes; 29% less time for a tree of 50 files) and the hash table is left to
+ * the names.
  */
-export function encodeFixedZlib(data: Uint8Array, tree = false): Uint8Array {
+export function encodeFixedZlib(data: Uint8Array, idBytes = 0): Uint8Array {
   const n = data.length;
   // Worst case: every byte a 9-bit literal, plus headers and the Adler-32.
   const out = new Uint8Array(n + (n >>> 3) + 16);
   out[0] = 0x78; // deflate, 32 KiB window
   out[1] = 0x01; // fastest level, no dictionary; (0x78 << 8 | 0x01) % 31 === 0
-  const o = encodeFixedBlock(data, 0, n, 0, tree ? ID_BYTES : 0, out, 2, true);
+  const o = encodeFixedBlock(data, 0, n, 0, idBytes, out, 2, true);
   return out.subarray(0, writeAdler32(out, o, adler32(data)));
 }
 

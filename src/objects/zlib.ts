@@ -42,6 +42,8 @@ export const FAST_LEVEL = 1;
 
 /** Trees, commits and tags up to this size take `encodeFixedZlib` at the fast level. */
 const FIXED_MAX = 16 * 1024;
+/** The length of a tree's ids when no view of the tree gives it (SHA-1, the only object format read). */
+const SHA1_ID_BYTES = 20;
 
 /**
  * Compress `data` (the bytes of an object of `type`, or of a delta when
@@ -73,7 +75,7 @@ export function deflateObject(zlib: Zlib, data: Uint8Array, level: number, type?
     tree.keepDeflated(deflated);
     return deflated.stream;
   }
-  if (type !== undefined && type !== "blob" && data.length <= FIXED_MAX) return encoders.encodeFixedZlib(data, type === "tree");
+  if (type !== undefined && type !== "blob" && data.length <= FIXED_MAX) return encoders.encodeFixedZlib(data, type === "tree" ? (tree?.idSize ?? SHA1_ID_BYTES) : 0);
   return looksIncompressible(data) ? encoders.encodeStoredZlib(data) : zlib.deflate(data, level);
 }
 
