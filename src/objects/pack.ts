@@ -60,17 +60,25 @@ export function decodeEntryHeader(b: Uint8Array, p: number, where: Place): Entry
   return { type, size, length: p - start };
 }
 
+/**
+ * An entry's header: type and size, the size 4 bits in the first byte then
+ * 7 in each next one. (Written straight into its bytes: every object a
+ * commit adds takes one, and `Uint8Array.from` over an array goes through
+ * the iterator protocol, costly in code V8 has not compiled yet.)
+ */
 export function encodeEntryHeader(type: number, size: number): Uint8Array {
-  const out: number[] = [];
+  let length = 1;
+  for (let rest = Math.floor(size / 16); rest > 0; rest = Math.floor(rest / 128)) length++;
+  const out = new Uint8Array(length);
   let c = (type << 4) | (size & 15);
   size = Math.floor(size / 16);
-  while (size > 0) {
-    out.push(c | 0x80);
+  for (let i = 0; size > 0; i++) {
+    out[i] = c | 0x80;
     c = size & 0x7f;
     size = Math.floor(size / 128);
   }
-  out.push(c);
-  return Uint8Array.from(out);
+  out[length - 1] = c;
+  return out;
 }
 
 /**

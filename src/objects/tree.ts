@@ -331,12 +331,8 @@ export class TreeView {
         const to = this.#end(stop - 1);
         out.set(this.data.subarray(from, to), p);
         copies?.push(from, to, p);
-        const shift = p - from;
-        for (let e = i; e < stop; e++, k++) {
-          const v = this.bounds[2 * e + 1]!;
-          bounds[2 * k] = this.bounds[2 * e]! + shift;
-          bounds[2 * k + 1] = v < 0 ? ~(~v + shift) : v + shift;
-        }
+        shiftBounds(this.bounds, 2 * i, 2 * stop, bounds, 2 * k, p - from);
+        k += stop - i;
         p += to - from;
         i = stop;
       }
@@ -458,6 +454,22 @@ function hasFileNamed(d: Uint8Array, bounds: Int32Array, count: number, s: numbe
     if (ke - ks === n) return v >= 0;
   }
   return false;
+}
+
+/**
+ * Copy the bounds `src[from, to)` (a tree view's pairs: name start, name end,
+ * the end one's complement for a directory) to `dst` at `at`, each moved by
+ * `shift`. (A loop of its own, apart from `TreeView.with`: V8 optimizes a
+ * small hot loop early and at little cost, where compiling all of `with`,
+ * which this loop made hot, took it about 19 ms of a fresh process's first
+ * commits.)
+ */
+function shiftBounds(src: Int32Array, from: number, to: number, dst: Int32Array, at: number, shift: number): void {
+  for (let e = from; e < to; e += 2, at += 2) {
+    const v = src[e + 1]!;
+    dst[at] = src[e]! + shift;
+    dst[at + 1] = v < 0 ? ~(~v + shift) : v + shift;
+  }
 }
 
 /** Lookups a tree serves by binary search before it builds a name index. */

@@ -73,7 +73,19 @@ describe("delta application", () => {
   });
 });
 
+// The fan-out table as written (entry b: how many ids start with a byte up to b), and as it should be.
+const fanOut = (idx: Uint8Array): number[] => Array.from({ length: 256 }, (_, b) => new DataView(idx.buffer, idx.byteOffset).getUint32(8 + 4 * b));
+const expectedFanOut = (ids: readonly string[]): number[] => Array.from({ length: 256 }, (_, b) => ids.filter((x) => parseInt(x.slice(0, 2), 16) <= b).length);
+
 describe("pack index lookups", () => {
+  it("writes the fan-out table for ids at both ends of the byte range, and for none", () => {
+    for (const ids of [[], ["00".repeat(20)], ["00".repeat(20), "0001".padEnd(40, "0"), "7f".repeat(20), "ff".repeat(20)], ["ff".repeat(20), "fe".repeat(20)]]) {
+      const bytes = encodePackIndex(ids.map((x, i) => ({ id: x, offset: 12 + i, crc: i })), new Uint8Array(20), sha1);
+      expect(fanOut(bytes)).toEqual(expectedFanOut(ids));
+      expect(PackIndex.decode(bytes, sha1, "t.idx").count).toBe(ids.length);
+    }
+  });
+
   it("find every id and nothing else, however long the prefixes they share", () => {
     // Ids drawn from a few stems, so that many share their first bytes (up to all but the last).
     const id = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 19 }), fc.uint8Array({ minLength: 20, maxLength: 20 })).map(([stem, keep, tail]) => {
@@ -84,6 +96,7 @@ describe("pack index lookups", () => {
     fc.assert(
       fc.property(fc.uniqueArray(id, { minLength: 1, maxLength: 60 }), fc.array(id, { maxLength: 20 }), (ids, probes) => {
         const bytes = encodePackIndex(ids.map((x, i) => ({ id: x, offset: 12 + i, crc: i })), new Uint8Array(20), sha1);
+        expect(fanOut(bytes)).toEqual(expectedFanOut(ids));
         // Read back, or taken as this process made it (no checks): the same answers.
         for (const idx of [PackIndex.decode(bytes, sha1, "t.idx"), PackIndex.ofWritten(bytes, sha1, "t.idx")]) {
           const sorted = [...ids].sort();
