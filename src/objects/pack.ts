@@ -67,18 +67,18 @@ export function decodeEntryHeader(b: Uint8Array, p: number, where: Place): Entry
  * the iterator protocol, costly in code V8 has not compiled yet.)
  */
 export function encodeEntryHeader(type: number, size: number): Uint8Array {
-  let length = 1;
-  for (let rest = Math.floor(size / 16); rest > 0; rest = Math.floor(rest / 128)) length++;
-  const out = new Uint8Array(length);
+  // 4 + 7 * 7 bits hold any safe integer: 8 bytes at most.
+  const out = new Uint8Array(8);
+  let n = 0;
   let c = (type << 4) | (size & 15);
   size = Math.floor(size / 16);
-  for (let i = 0; size > 0; i++) {
-    out[i] = c | 0x80;
+  while (size > 0) {
+    out[n++] = c | 0x80;
     c = size & 0x7f;
     size = Math.floor(size / 128);
   }
-  out[length - 1] = c;
-  return out;
+  out[n++] = c;
+  return out.subarray(0, n);
 }
 
 /**
