@@ -74,7 +74,10 @@ describe("delta application", () => {
 });
 
 // The fan-out table as written (entry b: how many ids start with a byte up to b), and as it should be.
-const fanOut = (idx: Uint8Array): number[] => Array.from({ length: 256 }, (_, b) => new DataView(idx.buffer, idx.byteOffset).getUint32(8 + 4 * b));
+const fanOut = (idx: Uint8Array): number[] => {
+  const view = new DataView(idx.buffer, idx.byteOffset);
+  return Array.from({ length: 256 }, (_, b) => view.getUint32(8 + 4 * b));
+};
 const expectedFanOut = (ids: readonly string[]): number[] => Array.from({ length: 256 }, (_, b) => ids.filter((x) => parseInt(x.slice(0, 2), 16) <= b).length);
 
 describe("pack index lookups", () => {
