@@ -1,7 +1,7 @@
 /**
  * The benchmark suite: every workload on every system, each run a fresh
  * process, systems alternated run by run; medians with min and max, and the
- * ratio ours / theirs. `npm run bench` (quick) or `npm run bench -- --full`.
+ * ratio ours / theirs (of the medians, and run by run). `npm run bench` (quick) or `npm run bench -- --full`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -183,7 +183,15 @@ interface Figure {
   median: number;
   min: number;
   max: number;
+  /** Every run's value, in run order. */
+  values: number[];
   ratio?: number;
+  /**
+   * The ratio run by run (ours / theirs, both from the same round of the
+   * alternation): its spread, and in how many runs ours was the faster. A
+   * ratio of medians near 1 can hide either a tie or a steady small gap.
+   */
+  paired?: { min: number; max: number; oursFaster: number };
   rssMB: number;
   extra: Record<string, number | string>;
 }
@@ -212,6 +220,7 @@ for (const row of rows) {
       median: median(vals),
       min: Math.min(...vals),
       max: Math.max(...vals),
+      values: vals,
       rssMB: median(samples[i]!.map((s) => s.rssMB)),
       extra: { ...(last.extra ?? {}), ...(created !== undefined ? { createdPerCommit: created } : {}), ...partMedians(samples[i]!), ...(last.filesPerCommit !== undefined ? { filesPerCommit: last.filesPerCommit } : {}), ...(last.files !== undefined ? { files: last.files, bytes: last.bytes! } : {}), check: last.check },
     };
@@ -220,11 +229,18 @@ for (const row of rows) {
   const checks = new Set(row.unit === "MB/s" ? [] : figures.map((f) => f.extra.check));
   if (checks.size > 1) throw new Error(`${row.label}: systems disagree on the result: ${JSON.stringify(figures.map((f) => [f.name, f.extra.check]))}`);
   const ours = figures[row.tasks.findIndex((t) => t.ours)]!;
-  for (const f of figures) if (f !== ours) f.ratio = row.unit === "MB/s" ? f.median / ours.median : ours.median / f.median;
+  // In time: for throughput (MB/s) theirs / ours.
+  const inTime = (o: number, t: number): number => (row.unit === "MB/s" ? t / o : o / t);
+  for (const f of figures) {
+    if (f === ours) continue;
+    f.ratio = inTime(ours.median, f.median);
+    const each = f.values.map((v, r) => inTime(ours.values[r]!, v));
+    f.paired = { min: Math.min(...each), max: Math.max(...each), oursFaster: each.filter((x) => x < 1).length };
+  }
   report.push({ label: row.label, unit: row.unit, figures });
   console.log(`\n${row.label} (${row.unit}, median of ${runs} [min-max]; ratio = ours / theirs${row.unit === "MB/s" ? " in time" : ""})`);
   for (const f of figures) {
-    const bits = [`${f.name.padEnd(40)} ${fmt(f.median).padStart(8)} [${fmt(f.min)}-${fmt(f.max)}]`, f.ratio !== undefined ? `ratio ${f.ratio.toFixed(3)}` : "(ours)", `rss ${f.rssMB.toFixed(0)} MB`];
+    const bits = [`${f.name.padEnd(40)} ${fmt(f.median).padStart(8)} [${fmt(f.min)}-${fmt(f.max)}]`, f.ratio !== undefined ? `ratio ${f.ratio.toFixed(3)}${runs > 1 ? ` (by run ${f.paired!.min.toFixed(2)}-${f.paired!.max.toFixed(2)}, ours faster in ${f.paired!.oursFaster} of ${runs})` : ""}` : "(ours)", `rss ${f.rssMB.toFixed(0)} MB`];
     if (f.extra.headMs !== undefined) bits.push(`head ${fmt(Number(f.extra.headMs))} + history ${fmt(Number(f.extra.historyMs))}`);
     if (f.extra.packBytes !== undefined) bits.push(`pack ${(Number(f.extra.packBytes) / 1e6).toFixed(2)} MB`);
     if (f.extra.filesPerCommit !== undefined) bits.push(`net files/commit ${Number(f.extra.filesPerCommit).toFixed(2)}`);
