@@ -1,7 +1,8 @@
 /**
  * The benchmark suite: every workload on every system, each run a fresh
  * process, systems alternated run by run; medians with min and max, and the
- * ratio ours / theirs (of the medians, and run by run). `npm run bench` (quick) or `npm run bench -- --full`.
+ * ratio ours / theirs (of the medians, and run by run). `npm run bench`
+ * (quick) or `npm run bench -- --full`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
